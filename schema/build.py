@@ -1,0 +1,47 @@
+"""Build the Strawberry schema, with the limits that guard a public endpoint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+
+from schema.query import Query
+
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Caps on a query document; anything past them is refused with a GraphQL error."""
+
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+
+
+def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
+    extensions: list[SchemaExtension] = [
+        MaxTokensLimiter(max_token_count=limits.max_tokens),
+        QueryDepthLimiter(max_depth=limits.max_depth),
+        MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+    ]
+    # Strawberry accepts extension instances (one shared cache); its annotation names classes.
+    return strawberry.Schema(query=Query, extensions=cast(list[type[SchemaExtension]], extensions))
+
+
+def sdl() -> str:
+    """The schema in GraphQL SDL, as committed in `schema/schema.graphql`."""
+    return build_schema().as_str() + "\n"

@@ -1,0 +1,16 @@
+"""What every resolver of one request shares: one catalog snapshot and the URL selector."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from schema.model import Links
+from schema.urls import UrlPreference, select_url
+from server.catalog import Catalog
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    catalog: Catalog
+    select_url: Callable[[Links, UrlPreference], str] = field(default=select_url)

@@ -1,0 +1,77 @@
+"""The root `Query` type: articles, topics and providers of the current catalog."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+import strawberry
+from strawberry.types import Info
+
+from schema import model
+from schema.context import Context
+from schema.types import (
+    Article,
+    ArticleConnection,
+    Connection,
+    Provider,
+    Topic,
+    connection,
+    field,
+)
+from server.catalog import ArticleFilter, TopicEntry
+
+
+def _catalog(info: Info) -> Context:
+    return cast(Context, info.context)
+
+
+@strawberry.type
+class Query:
+    @field("One visible article, by its id or by any of its URLs.", graphql_type=Article | None)
+    def article(
+        self, info: Info, id: strawberry.ID | None = None, url: str | None = None
+    ) -> model.Article | None:
+        if (id is None) == (url is None):
+            raise ValueError("article needs exactly one of id or url")
+        catalog = _catalog(info).catalog
+        return catalog.article(id) if id is not None else catalog.article_by_url(url or "")
+
+    @field(
+        "Visible articles, newest first, matching every given condition. `topic` takes a "
+        "topic's name or id; `provider` a domain; `since` and `until` are inclusive.",
+        graphql_type=ArticleConnection,
+    )
+    def articles(
+        self,
+        info: Info,
+        topic: str | None = None,
+        provider: str | None = None,
+        type: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        first: int = 25,
+        after: str | None = None,
+    ) -> Connection:
+        return connection(info, ArticleFilter(topic, provider, type, since, until), first, after)
+
+    @field("Every topic: the taxonomy's and those named on articles.", graphql_type=list[Topic])
+    def topics(self, info: Info) -> list[TopicEntry]:
+        return _catalog(info).catalog.topics()
+
+    @field("One topic, by id (slug) or name, case-insensitive.", graphql_type=Topic | None)
+    def topic(
+        self, info: Info, id: strawberry.ID | None = None, name: str | None = None
+    ) -> TopicEntry | None:
+        if (id is None) == (name is None):
+            raise ValueError("topic needs exactly one of id or name")
+        return _catalog(info).catalog.topic(id=id, name=name)
+
+    @field("Every provider with visible articles, by domain.", graphql_type=list[Provider])
+    def providers(self, info: Info) -> list[model.Provider]:
+        return [entry.provider for entry in _catalog(info).catalog.providers()]
+
+    @field("One provider, by domain.", graphql_type=Provider | None)
+    def provider(self, info: Info, domain: str) -> model.Provider | None:
+        entry = _catalog(info).catalog.provider(domain)
+        return None if entry is None else entry.provider

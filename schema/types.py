@@ -1,0 +1,291 @@
+"""The GraphQL object types. Their root values are the content model's own objects.
+
+Plain fields are read from the model by attribute name; computed fields take the model object
+through `strawberry.Parent`, and the catalog through the request context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import strawberry
+from strawberry.types import Info
+
+from schema import model
+from schema.urls import UrlPreference as UrlPreferenceValue
+from server.catalog import (
+    ArticleFilter,
+    Selection,
+    SortKey,
+    TopicEntry,
+    decode_cursor,
+    encode_cursor,
+    sort_key,
+)
+
+if TYPE_CHECKING:
+    from schema.context import Context
+
+Resolver = TypeVar("Resolver", bound=Callable[..., Any])
+
+UrlPreference = strawberry.enum(
+    UrlPreferenceValue,
+    description="Which URL to return; each falls back along the chain to the canonical URL.",
+)
+
+MAX_PAGE_SIZE = 100
+
+
+def field(
+    description: str | None = None, *, graphql_type: object = None
+) -> Callable[[Resolver], Resolver]:
+    """`strawberry.field` as a typed decorator; `graphql_type` when a resolver returns model
+    objects that stand for a GraphQL type."""
+    return cast(
+        Callable[[Resolver], Resolver],
+        strawberry.field(graphql_type=graphql_type, description=description),
+    )
+
+
+def _context(info: Info) -> Context:
+    return cast("Context", info.context)
+
+
+@strawberry.type(description="An image of an article or a provider.")
+class Image:
+    url: str
+    width: int | None
+    height: int | None
+    is_cached: bool | None
+    title: str | None
+    attribution: str | None
+
+
+@strawberry.type(description="A publisher, identified by its domain.")
+class Provider:
+    name: str
+    domain: str
+
+    @field(graphql_type=list[Image])
+    def images(self, parent: strawberry.Parent[model.Provider]) -> tuple[model.Image, ...]:
+        return parent.images
+
+    @field("Visible articles from this provider.")
+    def article_count(self, parent: strawberry.Parent[model.Provider], info: Info) -> int:
+        entry = _context(info).catalog.provider(parent.domain)
+        return 0 if entry is None else len(entry.positions)
+
+    @field("This provider's articles, newest first.", graphql_type="ArticleConnection")
+    def articles(
+        self,
+        parent: strawberry.Parent[model.Provider],
+        info: Info,
+        topic: str | None = None,
+        type: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        first: int = 25,
+        after: str | None = None,
+    ) -> Connection:
+        where = ArticleFilter(topic, parent.domain, type, since, until)
+        return connection(info, where, first, after)
+
+
+@strawberry.type(description="A topic: from the taxonomy, or named on articles only.")
+class Topic:
+    @field("The topic's slug, e.g. `computer-vision`.")
+    def id(self, parent: strawberry.Parent[TopicEntry]) -> strawberry.ID:
+        return strawberry.ID(parent.topic.id)
+
+    @strawberry.field
+    def name(self, parent: strawberry.Parent[TopicEntry]) -> str:
+        return parent.topic.name
+
+    @strawberry.field
+    def shortname(self, parent: strawberry.Parent[TopicEntry]) -> str | None:
+        return parent.topic.shortname
+
+    @strawberry.field
+    def keywords(self, parent: strawberry.Parent[TopicEntry]) -> list[str]:
+        return list(parent.topic.keywords)
+
+    @field("False for topics that appear on articles but not in the taxonomy.")
+    def in_taxonomy(self, parent: strawberry.Parent[TopicEntry]) -> bool:
+        return parent.topic.in_taxonomy
+
+    @field("Visible articles carrying this topic.")
+    def article_count(self, parent: strawberry.Parent[TopicEntry]) -> int:
+        return len(parent.positions)
+
+    @field("This topic's articles, newest first.", graphql_type="ArticleConnection")
+    def articles(
+        self,
+        parent: strawberry.Parent[TopicEntry],
+        info: Info,
+        provider: str | None = None,
+        type: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        first: int = 25,
+        after: str | None = None,
+    ) -> Connection:
+        where = ArticleFilter(parent.topic.name, provider, type, since, until)
+        return connection(info, where, first, after)
+
+
+@strawberry.type(description="Fields shared by everything that has a story's URLs.")
+class Linked:
+    @field(
+        "The preferred URL: CANONICAL = webUrl → originalUrl; AMP = ampWebUrl → canonical; "
+        "AMP_CACHE = cdnAmpWebUrl → ampWebUrl → canonical."
+    )
+    def url(
+        self,
+        parent: strawberry.Parent[model.Article | model.Related],
+        info: Info,
+        prefer: UrlPreference = UrlPreferenceValue.CANONICAL,  # type: ignore[valid-type]
+    ) -> str:
+        return _context(info).select_url(parent.links, prefer)
+
+    @strawberry.field
+    def web_url(self, parent: strawberry.Parent[model.Article | model.Related]) -> str | None:
+        return parent.links.web_url
+
+    @strawberry.field
+    def original_url(self, parent: strawberry.Parent[model.Article | model.Related]) -> str | None:
+        return parent.links.original_url
+
+    @strawberry.field
+    def amp_web_url(self, parent: strawberry.Parent[model.Article | model.Related]) -> str | None:
+        return parent.links.amp_web_url
+
+    @strawberry.field
+    def cdn_amp_web_url(
+        self, parent: strawberry.Parent[model.Article | model.Related]
+    ) -> str | None:
+        return parent.links.cdn_amp_web_url
+
+
+@strawberry.type(description="A story an article declares as related.")
+class Related(Linked):
+    title: str
+    excerpt: str | None
+    published_date_time: datetime | None
+    type: str | None
+    quality: int | None
+    heat: int | None
+
+    @field(graphql_type=Provider | None)
+    def provider(self, parent: strawberry.Parent[model.Related]) -> model.Provider | None:
+        return parent.provider
+
+    @field(graphql_type=list[Image])
+    def images(self, parent: strawberry.Parent[model.Related]) -> tuple[model.Image, ...]:
+        return parent.images
+
+    @field("The catalog's article for this story, when it has one.", graphql_type="Article | None")
+    def article(self, parent: strawberry.Parent[model.Related], info: Info) -> model.Article | None:
+        catalog = _context(info).catalog
+        for url in (parent.links.web_url, parent.links.original_url, parent.links.amp_web_url):
+            if url and (found := catalog.article_by_url(url)) is not None:
+                return found
+        return None
+
+
+@strawberry.type(description="A news article. Only published articles are visible.")
+class Article(Linked):
+    id: strawberry.ID
+    title: str
+    excerpt: str | None
+    category: str | None
+    type: str = strawberry.field(description="`article`, `video`, ...")
+    published_date_time: datetime = strawberry.field(description="Always in UTC.")
+    quality: int | None
+    heat: int | None
+    published: bool
+    featured_content: str | None = strawberry.field(description="Embeddable HTML, e.g. a video.")
+    source: str = strawberry.field(description="The name of the source the article came from.")
+
+    @field(graphql_type=Provider)
+    def provider(self, parent: strawberry.Parent[model.Article]) -> model.Provider:
+        return parent.provider
+
+    @field(graphql_type=list[Image])
+    def images(self, parent: strawberry.Parent[model.Article]) -> tuple[model.Image, ...]:
+        return parent.images
+
+    @field(graphql_type=list[Related])
+    def related(self, parent: strawberry.Parent[model.Article]) -> tuple[model.Related, ...]:
+        return parent.related
+
+    @field(graphql_type=list[Topic])
+    def topics(self, parent: strawberry.Parent[model.Article], info: Info) -> list[TopicEntry]:
+        catalog = _context(info).catalog
+        return [entry for name in parent.topics if (entry := catalog.topic(name=name))]
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class ArticleEdge:
+    cursor: str
+
+    @field(graphql_type=Article)
+    def node(self, parent: strawberry.Parent[Edge]) -> model.Article:
+        return parent.node
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    node: model.Article
+    cursor: str
+
+
+@dataclass(slots=True)
+class Connection:
+    """The root value of an `ArticleConnection`: one page, and the selection it came from."""
+
+    selection: Selection
+    edges: list[Edge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="A page of articles (a Relay connection), newest first.")
+class ArticleConnection:
+    @field(graphql_type=list[ArticleEdge])
+    def edges(self, parent: strawberry.Parent[Connection]) -> list[Edge]:
+        return parent.edges
+
+    @field(graphql_type=PageInfo)
+    def page_info(self, parent: strawberry.Parent[Connection]) -> PageInfo:
+        return parent.page_info
+
+    @strawberry.field
+    def total_count(self, parent: strawberry.Parent[Connection]) -> int:
+        return parent.selection.count()
+
+
+def connection(info: Info, where: ArticleFilter, first: int, after: str | None) -> Connection:
+    """One page of the articles matching `where`, after the cursor `after`."""
+    if not 0 <= first <= MAX_PAGE_SIZE:
+        raise ValueError(f"first must be between 0 and {MAX_PAGE_SIZE}, got {first}")
+    key: SortKey | None = None if after is None else decode_cursor(after)
+    selection = _context(info).catalog.select(where)
+    articles, more = selection.page(first, key)
+    edges = [Edge(article, encode_cursor(sort_key(article))) for article in articles]
+    page_info = PageInfo(
+        has_next_page=more,
+        has_previous_page=after is not None,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+    return Connection(selection, edges, page_info)

@@ -1,0 +1,82 @@
+"""The contract between sources and the rest of newsgraph: raw records in, problems reported.
+
+A source knows nothing of GraphQL or of the catalog. It hands over raw mappings, each with
+where it came from, and reports what it could not read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
+
+
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something a source or the normaliser could not accept, located as precisely as known."""
+
+    origin: str
+    message: str
+    line: int | None = None
+    field: str | None = None
+    severity: Severity = Severity.ERROR
+    source: str = ""
+
+    def __str__(self) -> str:
+        where = self.origin if self.line is None else f"{self.origin}:{self.line}"
+        what = f"{self.field}: {self.message}" if self.field else self.message
+        return f"{where}: {self.severity.value}: {what}"
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One article or taxonomy entry as the source found it.
+
+    `field_lines` maps top-level keys to their line in `origin`, when the source knows them,
+    so that a bad field can be reported where it stands.
+    """
+
+    data: Mapping[str, object]
+    origin: str
+    line: int | None = None
+    field_lines: Mapping[str, int] = field(default_factory=dict)
+
+    def line_of(self, field_path: str) -> int | None:
+        """The line of a (possibly nested, `images[0].url`) field, else of the record."""
+        top = field_path.split(".", 1)[0].split("[", 1)[0]
+        return self.field_lines.get(top, self.line)
+
+
+@dataclass(slots=True)
+class SourceBatch:
+    """What one load of a source produced."""
+
+    articles: list[RawRecord] = field(default_factory=list)
+    topics: list[RawRecord] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class Source(Protocol):
+    """A configured source instance; newsgraph calls `load` to get its current records."""
+
+    async def load(self) -> SourceBatch:
+        """Read everything the source holds now."""
+        ...
+
+
+class SourceType(Protocol):
+    """A source class: newsgraph makes one instance per `sources:` entry of the configuration.
+
+    It raises `ValueError("<option>: <reason>")` for options it cannot accept.
+    """
+
+    def __call__(self, name: str, options: Mapping[str, object]) -> Source: ...
+
+
+RegisterSourceType = Callable[[str, SourceType], None]
