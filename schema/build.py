@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 import strawberry
 from strawberry.extensions import (
@@ -31,15 +31,16 @@ class Limits:
 
 
 def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
-    extensions: list[SchemaExtension] = [
-        MaxTokensLimiter(max_token_count=limits.max_tokens),
-        QueryDepthLimiter(max_depth=limits.max_depth),
-        MaxAliasesLimiter(max_alias_count=limits.max_aliases),
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
+    # Factories: Strawberry builds fresh extensions per request; the two caches live at
+    # module level, so they are shared all the same.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
     ]
-    # Strawberry accepts extension instances (one shared cache); its annotation names classes.
-    return strawberry.Schema(query=Query, extensions=cast(list[type[SchemaExtension]], extensions))
+    return strawberry.Schema(query=Query, extensions=extensions)
 
 
 def sdl() -> str:

@@ -6,10 +6,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
@@ -38,6 +40,17 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(build_schema(runtime.config.limits), graphql_ide="graphiql")
         self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as error:
+            # Malformed requests still get a GraphQL-shaped body, not plain text.
+            body = {"errors": [{"message": error.reason}]}
+            response = JSONResponse(body, status_code=error.status_code)
+        await response(scope, receive, send)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from schema.build import SDL_PATH, Limits, build_schema, sdl
+from schema.context import Context
+from server.config import Config, folder_sources
+from server.runtime import Runtime
+from tests.conftest import SEEDS
+
+SCHEMA = build_schema()
+
+
+@pytest.fixture(scope="module")
+def context() -> Context:
+    runtime = Runtime(Config(sources=folder_sources([SEEDS])))
+    asyncio.run(runtime.load())
+    return Context(catalog=runtime.catalog)
+
+
+def run(context: Context, query: str, **variables: Any) -> dict[str, Any]:
+    result = SCHEMA.execute_sync(query, variable_values=variables, context_value=context)
+    assert result.errors is None, result.errors
+    assert result.data is not None
+    return result.data
+
+
+def error_of(context: Context, query: str, schema: Any = SCHEMA) -> str:
+    result = schema.execute_sync(query, context_value=context)
+    assert result.errors, result.data
+    return str(result.errors[0].message)
+
+
+def test_sdl_file_matches_the_code() -> None:
+    assert SDL_PATH.read_text(encoding="utf-8") == sdl(), "run: newsgraph export-schema"
+
+
+def test_secured_is_not_in_the_schema() -> None:
+    assert "secured" not in sdl()
+
+
+def test_articles_page_walk(context: Context) -> None:
+    query = """query($after: String) {
+      articles(first: 7, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } }
+      }
+    }"""
+    seen: list[str] = []
+    after = None
+    while True:
+        page = run(context, query, after=after)["articles"]
+        seen += [edge["node"]["id"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == [a.id for a in context.catalog.order]
+    assert page["totalCount"] == len(seen)
+
+
+def test_article_by_id_and_url_with_amp_selection(context: Context) -> None:
+    amp = next(a for a in context.catalog.order if a.links.cdn_amp_web_url)
+    query = """query($id: ID, $url: String) { article(id: $id, url: $url) {
+        id canonical: url amp: url(prefer: AMP) cache: url(prefer: AMP_CACHE) } }"""
+    by_id = run(context, query, id=amp.id)["article"]
+    assert by_id == {
+        "id": amp.id,
+        "canonical": amp.links.web_url,
+        "amp": amp.links.amp_web_url,
+        "cache": amp.links.cdn_amp_web_url,
+    }
+    assert run(context, query, url=amp.links.amp_web_url)["article"]["id"] == amp.id
+    assert run(context, query, id="missing")["article"] is None
+
+
+def test_video_url_falls_back_to_original_url(context: Context) -> None:
+    video = next(a for a in context.catalog.order if a.links.web_url is None)
+    data = run(
+        context,
+        "query($id: ID) { article(id: $id) { url(prefer: AMP_CACHE) webUrl type } }",
+        id=video.id,
+    )
+    assert data["article"] == {"url": video.links.original_url, "webUrl": None, "type": "video"}
+
+
+def test_drafts_are_invisible(context: Context) -> None:
+    data = run(context, "{ articles(first: 100) { edges { node { published } } } }")
+    assert all(edge["node"]["published"] for edge in data["articles"]["edges"])
+    assert context.catalog.drafts >= 1
+
+
+def test_topics_and_topic_articles(context: Context) -> None:
+    data = run(context, "{ topics { id name articleCount inTaxonomy } }")
+    topics = {t["name"]: t for t in data["topics"]}
+    assert len(topics) >= 6
+    assert any(not t["inTaxonomy"] for t in topics.values())
+    some = max(topics.values(), key=lambda t: t["articleCount"])
+    by_id = run(
+        context,
+        "query($id: ID) { topic(id: $id) { name articles(first: 100) { totalCount } } }",
+        id=some["id"],
+    )
+    by_name = run(
+        context,
+        "query($n: String) { articles(topic: $n, first: 100) { totalCount } }",
+        n=some["name"].upper(),
+    )
+    assert by_id["topic"]["articles"]["totalCount"] == some["articleCount"]
+    assert by_name["articles"]["totalCount"] == some["articleCount"]
+
+
+def test_providers(context: Context) -> None:
+    data = run(context, "{ providers { domain articleCount articles(first: 1) { totalCount } } }")
+    assert len(data["providers"]) >= 6
+    for provider in data["providers"]:
+        assert provider["articleCount"] == provider["articles"]["totalCount"] >= 1
+    domain = data["providers"][0]["domain"]
+    one = run(context, "query($d: String!) { provider(domain: $d) { domain } }", d=domain)
+    assert one["provider"]["domain"] == domain
+
+
+def test_related_links_to_catalog_articles(context: Context) -> None:
+    data = run(
+        context,
+        """{ articles(first: 100) { edges { node { related {
+            title url article { id title } } } } } }""",
+    )
+    related = [r for e in data["articles"]["edges"] for r in e["node"]["related"]]
+    linked = [r for r in related if r["article"]]
+    assert linked and len(linked) < len(related)
+    assert all(r["article"]["title"] == r["title"] for r in linked)
+
+
+def test_filters_by_type_and_date(context: Context) -> None:
+    data = run(
+        context,
+        """{ videos: articles(type: "video") { totalCount }
+             old: articles(until: "2023-06-30T23:59:59Z", first: 100) {
+               edges { node { publishedDateTime } } } }""",
+    )
+    assert data["videos"]["totalCount"] >= 3
+    assert all(e["node"]["publishedDateTime"] < "2023-07" for e in data["old"]["edges"])
+
+
+@pytest.mark.parametrize(
+    ("query", "phrase"),
+    [
+        ("{ articles(first: 101) { totalCount } }", "between 0 and 100"),
+        ("{ articles(first: -1) { totalCount } }", "between 0 and 100"),
+        ('{ articles(after: "bogus") { totalCount } }', "invalid cursor"),
+        ("{ article { id } }", "exactly one of id or url"),
+        ('{ topic(id: "a", name: "b") { id } }', "exactly one of id or name"),
+        ("{ articles { edges { node { secured } } } }", "Cannot query field 'secured'"),
+    ],
+)
+def test_bad_arguments_are_graphql_errors(context: Context, query: str, phrase: str) -> None:
+    assert phrase in error_of(context, query)
+
+
+def test_depth_limit(context: Context) -> None:
+    nested = (
+        "{ articles { edges { node { related { article { related { article { id } } } } } } } }"
+    )
+    shallow = build_schema(Limits(max_depth=5))
+    assert "exceeds maximum operation depth" in error_of(context, nested, shallow)
+
+
+def test_alias_limit(context: Context) -> None:
+    query = "{ " + " ".join(f"a{n}: topics {{ id }}" for n in range(40)) + " }"
+    assert "aliases" in error_of(context, query)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+
+from schema.model import Links
+from schema.urls import UrlPreference, select_url
+
+FULL = Links("https://w.example/", "https://o.example/", "https://w.example/amp", "https://cdn/")
+
+
+@pytest.mark.parametrize(
+    ("links", "preference", "expected"),
+    [
+        (FULL, UrlPreference.CANONICAL, "https://w.example/"),
+        (FULL, UrlPreference.AMP, "https://w.example/amp"),
+        (FULL, UrlPreference.AMP_CACHE, "https://cdn/"),
+        (Links(None, "https://o.example/"), UrlPreference.CANONICAL, "https://o.example/"),
+        (Links(None, "https://o.example/"), UrlPreference.AMP, "https://o.example/"),
+        (Links(None, "https://o.example/"), UrlPreference.AMP_CACHE, "https://o.example/"),
+        (
+            Links("https://w.example/", None, "https://w.example/amp"),
+            UrlPreference.AMP_CACHE,
+            "https://w.example/amp",
+        ),
+        (
+            Links("https://w.example/", None, None, "https://cdn/"),
+            UrlPreference.AMP,
+            "https://w.example/",
+        ),
+    ],
+)
+def test_fallback_chain(links: Links, preference: UrlPreference, expected: str) -> None:
+    assert select_url(links, preference) == expected

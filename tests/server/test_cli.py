@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from schema.build import sdl
+from server.cli import main
+from tests.conftest import SEEDS, WriteTree, front_matter
+
+
+def test_validate_clean_folder_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(SEEDS)]) == 0
+    out = capsys.readouterr().out
+    assert "0 errors" in out
+
+
+def test_validate_reports_errors_and_exits_one(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_tree({"ok.md": front_matter(), "bad.md": front_matter(title="2021")})
+    assert main(["validate", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert f"{root / 'bad.md'}:2: error: title: expected text, got int 2021" in out
+    assert "1 errors" in out
+
+
+def test_export_schema(tmp_path: Path) -> None:
+    target = tmp_path / "out.graphql"
+    assert main(["export-schema", "-o", str(target)]) == 0
+    assert target.read_text(encoding="utf-8") == sdl()
