@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +15,11 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.tools import merge_types
 
+from schema.extend import SchemaAddition, add_article_fields, claim, field_names
 from schema.query import Query
+from schema.types import Article
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -30,7 +33,14 @@ class Limits:
     max_tokens: int = 2000
 
 
-def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
+def build_schema(
+    limits: Limits = Limits(), additions: Sequence[tuple[str, SchemaAddition]] = ()
+) -> strawberry.Schema:
+    """The schema, with what each named plugin adds; a name claimed twice is `SchemaConflict`."""
+    root_fields = dict.fromkeys(field_names(Query), "newsgraph")
+    article_fields = dict.fromkeys(field_names(Article), "newsgraph")
+    queries: list[type] = [Query]
+    types: list[type] = []
     # Factories: Strawberry builds fresh extensions per request; the two caches live at
     # module level, so they are shared all the same.
     extensions: list[Callable[[], SchemaExtension]] = [
@@ -40,9 +50,21 @@ def build_schema(limits: Limits = Limits()) -> strawberry.Schema:
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]
-    return strawberry.Schema(query=Query, extensions=extensions)
+    for plugin, addition in additions:
+        if addition.query is not None:
+            claim(root_fields, field_names(addition.query), f"plugin {plugin!r}", "Query field")
+            queries.append(addition.query)
+        names = {f.name for f in addition.article_fields}
+        claim(article_fields, names, f"plugin {plugin!r}", "Article field")
+        types.extend(addition.types)
+        extensions.extend(addition.extensions)
+
+    query = queries[0] if len(queries) == 1 else merge_types("Query", tuple(queries))
+    schema = strawberry.Schema(query=query, types=types, extensions=extensions)
+    add_article_fields(schema, [f for _, a in additions for f in a.article_fields])
+    return schema
 
 
 def sdl() -> str:
-    """The schema in GraphQL SDL, as committed in `schema/schema.graphql`."""
+    """The core schema in GraphQL SDL, as committed in `schema/schema.graphql`."""
     return build_schema().as_str() + "\n"

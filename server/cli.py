@@ -7,12 +7,27 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from schema.build import SDL_PATH, sdl
-from server.config import DEFAULT_CONTENT, Config, folder_sources
+from server.config import Config, ConfigError, folder_sources, load_config
+from server.introspection import plugins_view, sources_view, table
 from server.packages import check_own_packages
-from server.runtime import ConfigError, Runtime
+from server.plugin_manager import PluginError
+from server.runtime import Runtime
+
+
+def _config(args: argparse.Namespace) -> Config:
+    """The configuration file (if any), with folders given on the command line replacing its
+    sources, and --host/--port overriding it."""
+    config = load_config(args.config)
+    if getattr(args, "paths", None):
+        config = replace(config, sources=folder_sources(args.paths))
+    for key in ("host", "port"):
+        if getattr(args, key, None) is not None:
+            config = replace(config, **{key: getattr(args, key)})
+    return config
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -20,14 +35,30 @@ def _serve(args: argparse.Namespace) -> int:
 
     from server.app import create_app
 
-    config = Config(sources=folder_sources(args.paths), host=args.host, port=args.port)
+    config = _config(args)
     app = create_app(config)
     uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level)
     return 0
 
 
+def _sources(args: argparse.Namespace) -> int:
+    runtime = Runtime(_config(args))
+    asyncio.run(runtime.load())
+    columns = ["name", "type", "status", "article_count", "problem_count", "last_error"]
+    print(table(sources_view(runtime), columns))
+    return 1 if any(s.status == "failing" for s in runtime.states.values()) else 0
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    rows = plugins_view(Runtime(_config(args)))
+    for row in rows:
+        row["hooks"] = ", ".join(row["hooks"])  # type: ignore[arg-type]
+    print(table(rows, ["name", "version", "builtin", "hooks"]))
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
-    runtime = Runtime(Config(sources=folder_sources(args.paths)))
+    runtime = Runtime(_config(args))
     ingested = asyncio.run(runtime.load())
     for problem in ingested.problems:
         print(problem)
@@ -53,16 +84,30 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="newsgraph", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="serve content folders over GraphQL")
-    serve.add_argument("paths", nargs="*", default=[DEFAULT_CONTENT], help="default: seeds/")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    config = argparse.ArgumentParser(add_help=False)
+    config.add_argument("--config", help="newsgraph.yaml (default: $NEWSGRAPH_CONFIG)")
+
+    serve = commands.add_parser(
+        "serve", parents=[config], help="serve content over GraphQL (default: seeds/)"
+    )
+    serve.add_argument("paths", nargs="*", help="folders to serve instead of configured sources")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(run=_serve)
 
-    validate = commands.add_parser("validate", help="check content folders; exit 1 on errors")
-    validate.add_argument("paths", nargs="+")
+    validate = commands.add_parser(
+        "validate", parents=[config], help="check content; exit 1 on errors"
+    )
+    validate.add_argument("paths", nargs="*")
     validate.set_defaults(run=_validate)
+
+    sources = commands.add_parser("sources", parents=[config], help="load sources, show states")
+    sources.add_argument("paths", nargs="*")
+    sources.set_defaults(run=_sources)
+
+    plugins = commands.add_parser("plugins", parents=[config], help="list loaded plugins")
+    plugins.set_defaults(run=_plugins)
 
     export = commands.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", "-o", default=str(SDL_PATH), help="a path, or - for stdout")
@@ -76,8 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         result: int = args.run(args)
-    except ConfigError as error:
-        print(f"newsgraph: configuration error: {error}", file=sys.stderr)
+    except (ConfigError, PluginError) as error:
+        print(f"newsgraph: start-up error: {error}", file=sys.stderr)
         return 2
     return result
 

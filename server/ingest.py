@@ -87,10 +87,27 @@ def _taxonomy(batches: Iterable[tuple[str, SourceBatch]], problems: list[Problem
     return list(topics.values())
 
 
-def build_catalog(batches: list[tuple[str, SourceBatch]]) -> Ingested:
-    """Normalise every batch's records into one catalog; later reloads call this again."""
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    """Every batch's records as model objects, before enrichment and indexing."""
+
+    articles: list[Article]
+    taxonomy: list[Topic]
+    problems: list[Problem]
+    records: int
+
+
+def normalise_batches(batches: list[tuple[str, SourceBatch]]) -> Normalised:
+    """Normalise and de-duplicate the records of every (source name, batch)."""
     problems = [problem for _, batch in batches for problem in batch.problems]
     articles = _articles(batches, problems)
     taxonomy = _taxonomy(batches, problems)
     records = sum(len(batch.articles) for _, batch in batches)
-    return Ingested(Catalog(articles, taxonomy), tuple(problems), records)
+    return Normalised(articles, taxonomy, problems, records)
+
+
+def build_catalog(batches: list[tuple[str, SourceBatch]]) -> Ingested:
+    """Normalise every batch's records into one catalog, without enrichment."""
+    normalised = normalise_batches(batches)
+    catalog = Catalog(normalised.articles, normalised.taxonomy)
+    return Ingested(catalog, tuple(normalised.problems), normalised.records)

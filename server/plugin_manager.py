@@ -1,38 +1,195 @@
-"""The plugin manager: one per app, with the builtin plugins registered under short names."""
+"""The plugin manager: one per app; builtins under short names, then installed plugins.
+
+Installed plugins come from the entry-point group `newsgraph`, loaded by our own loop so that a
+name clash is a start-up error instead of a silent skip. `NEWSGRAPH_LOAD_PLUGINS` restricts
+which installed plugins load (a comma-separated allow-list; empty means none).
+"""
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Collection, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points, version
+from typing import Any
 
 import pluggy
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
 
+from schema.extend import SchemaAddition
+from schema.model import Links
+from schema.urls import UrlPreference
 from server import hookspecs
 from server.sources import SourceType
 
-BUILTIN_PLUGINS = {"yaml_folder": "plugins.yaml_folder"}
+BUILTIN_PLUGINS = {
+    "yaml_folder": "plugins.yaml_folder",
+    "url_selection": "plugins.url_selection",
+}
 
 
 class PluginError(Exception):
     """A plugin cannot be used; the message names it."""
 
 
-def plugin_manager() -> pluggy.PluginManager:
+@dataclass(frozen=True, slots=True)
+class PluginInfo:
+    name: str
+    version: str
+    builtin: bool
+    hooks: tuple[str, ...]
+
+
+def _own_version() -> str:
+    try:
+        return version("newsgraph")
+    except Exception:  # running from a source tree that was never installed
+        return "unknown"
+
+
+def _register(manager: pluggy.PluginManager, plugin: object, name: str, origin: str) -> None:
+    try:
+        manager.register(plugin, name=name)
+    except pluggy.PluginValidationError as error:
+        raise PluginError(f"plugin {name!r} ({origin}) is invalid: {error}") from None
+
+
+def installed_plugins(allow: Collection[str] | None) -> list[EntryPoint]:
+    found = sorted(entry_points(group=hookspecs.PROJECT), key=lambda ep: ep.name)
+    return [ep for ep in found if allow is None or ep.name in allow]
+
+
+def load_plugins(
+    allow: Collection[str] | None = None,
+    extra: Iterable[tuple[str, object]] = (),
+    trace: Callable[[str], None] | None = None,
+) -> Plugins:
+    """Builtins, then installed plugins (`allow`: None for all), then `extra` (name, plugin)
+    pairs, which tests use; `trace` receives a line per hook call."""
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
+    versions: dict[str, str] = {}
     for name, module in BUILTIN_PLUGINS.items():
-        manager.register(importlib.import_module(module), name=name)
-    manager.check_pending()
-    return manager
+        _register(manager, importlib.import_module(module), name, "builtin")
+        versions[name] = _own_version()
+    for entry_point in installed_plugins(allow):
+        distribution = entry_point.dist.name if entry_point.dist else "unknown distribution"
+        if manager.has_plugin(entry_point.name):
+            raise PluginError(
+                f"plugin name {entry_point.name!r} is claimed twice: by {distribution} "
+                f"({entry_point.value}) and by an earlier plugin"
+            )
+        try:
+            plugin = entry_point.load()
+        except Exception as error:
+            raise PluginError(
+                f"plugin {entry_point.name!r} ({distribution}) failed to import: {error!r}"
+            ) from error
+        _register(manager, plugin, entry_point.name, distribution)
+        versions[entry_point.name] = entry_point.dist.version if entry_point.dist else "unknown"
+    for name, plugin in extra:
+        if manager.has_plugin(name):
+            raise PluginError(f"plugin name {name!r} is claimed twice")
+        _register(manager, plugin, name, "given")
+        versions[name] = str(getattr(plugin, "__version__", "unknown"))
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as error:
+        name = manager.get_name(error.plugin) or repr(error.plugin)
+        raise PluginError(f"plugin {name!r} implements an unknown hook: {error}") from None
+    if trace is not None:
+        manager.trace.root.setwriter(trace)
+        manager.enable_tracing()
+    return Plugins(manager, versions)
 
 
-def source_types(manager: pluggy.PluginManager) -> dict[str, SourceType]:
-    """Every source type the plugins contribute, by type name."""
-    found: dict[str, SourceType] = {}
+@dataclass(frozen=True, slots=True)
+class Plugins:
+    """The loaded plugins of one app, and the calls newsgraph makes into them."""
 
-    def register(type_name: str, source_type: SourceType) -> None:
-        if type_name in found:
-            raise PluginError(f"source type {type_name!r} is registered twice")
-        found[type_name] = source_type
+    manager: pluggy.PluginManager
+    versions: Mapping[str, str]
 
-    manager.hook.register_source_types(register=register)
-    return found
+    def info(self) -> list[PluginInfo]:
+        """What is registered, with versions and the hooks each implements."""
+        found = []
+        for name, plugin in self.manager.list_name_plugin():
+            callers = self.manager.get_hookcallers(plugin) or ()
+            hooks = tuple(sorted(caller.name for caller in callers))
+            version = self.versions.get(name, "unknown")
+            found.append(PluginInfo(name, version, name in BUILTIN_PLUGINS, hooks))
+        return sorted(found, key=lambda info: (not info.builtin, info.name))
+
+    def implementations(self, hook: str) -> list[tuple[str, Callable[..., Any]]]:
+        """Each plugin's implementation of one hook, with the plugin's name, in call order."""
+        caller = getattr(self.manager.hook, hook)
+        return [(impl.plugin_name, impl.function) for impl in reversed(caller.get_hookimpls())]
+
+    def _call(self, hook: str, **arguments: object) -> list[tuple[str, Any]]:
+        # Our own loop, so that every result and failure is tied to the plugin's name.
+        results = []
+        for name, function in self.implementations(hook):
+            try:
+                results.append((name, function(**arguments)))
+            except PluginError:
+                raise
+            except Exception as error:
+                raise PluginError(f"plugin {name!r} failed in {hook}: {error!r}") from error
+        return results
+
+    def configure(self, settings: Mapping[str, Mapping[str, object]]) -> None:
+        """Hand each plugin its own `plugins:` block; refuse blocks for plugins not loaded."""
+        loaded = {name for name, _ in self.manager.list_name_plugin()}
+        for name in settings:
+            if name not in loaded:
+                raise PluginError(f"plugins.{name}: no plugin of that name is loaded")
+        for name, function in self.implementations("configure_plugin"):
+            try:
+                function(settings=settings.get(name, {}))
+            except ValueError as error:
+                raise PluginError(f"plugins.{name}.{error}") from None
+
+    def source_types(self) -> dict[str, SourceType]:
+        """Every source type the plugins contribute, by type name."""
+        found: dict[str, SourceType] = {}
+        owners: dict[str, str] = {}
+        for plugin, function in self.implementations("register_source_types"):
+
+            def register(type_name: str, source_type: SourceType, plugin: str = plugin) -> None:
+                if type_name in found:
+                    raise PluginError(
+                        f"source type {type_name!r} is registered by both "
+                        f"{owners[type_name]!r} and {plugin!r}"
+                    )
+                found[type_name] = source_type
+                owners[type_name] = plugin
+
+            function(register=register)
+        return found
+
+    def schema_additions(self) -> list[tuple[str, SchemaAddition]]:
+        return [(name, added) for name, added in self._call("extend_schema") if added]
+
+    def routes(self) -> list[tuple[str, BaseRoute]]:
+        return [
+            (name, route)
+            for name, routes in self._call("register_routes")
+            for route in routes or ()
+        ]
+
+    def middleware(self) -> list[Middleware]:
+        return [m for _, found in self._call("register_middleware") for m in found or ()]
+
+    def lifespans(self, app: Starlette) -> list[tuple[str, AbstractAsyncContextManager[None]]]:
+        return [(name, found) for name, found in self._call("lifespan", app=app) if found]
+
+    def enrichers(self) -> list[tuple[str, Callable[..., Any]]]:
+        return self.implementations("enrich_article")
+
+    def select_url(self, links: Links, preference: UrlPreference) -> str:
+        """The first plugin's answer; the builtin chain answers when no other plugin does."""
+        chosen: str = self.manager.hook.select_url(links=links, preference=preference)
+        return chosen
