@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points, version
+from importlib.metadata import EntryPoint, distributions, version
 from typing import Any
 
 import pluggy
@@ -53,12 +53,25 @@ def _own_version() -> str:
 def _register(manager: pluggy.PluginManager, plugin: object, name: str, origin: str) -> None:
     try:
         manager.register(plugin, name=name)
-    except pluggy.PluginValidationError as error:
+    except (pluggy.PluginValidationError, ValueError) as error:
         raise PluginError(f"plugin {name!r} ({origin}) is invalid: {error}") from None
 
 
 def installed_plugins(allow: Collection[str] | None) -> list[EntryPoint]:
-    found = sorted(entry_points(group=hookspecs.PROJECT), key=lambda ep: ep.name)
+    """Every `newsgraph` entry point of every installed distribution, clashes included.
+
+    `importlib.metadata.entry_points()` keeps only the first entry point of a name, which
+    would hide a clash; reading each distribution's own entry points keeps them all.
+    """
+    found: list[EntryPoint] = []
+    seen: set[str] = set()
+    for dist in distributions():
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
+        if name in seen:  # the same distribution found twice on sys.path
+            continue
+        seen.add(name)
+        found += [ep for ep in dist.entry_points if ep.group == hookspecs.PROJECT]
+    found.sort(key=lambda ep: ep.name)
     return [ep for ep in found if allow is None or ep.name in allow]
 
 

@@ -9,7 +9,6 @@ async with client(app) as http:         # the lifespan runs: sources load
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -60,7 +59,7 @@ async def execute(
     return result
 
 
-def run_source(
+async def run_source(
     type_name: str,
     options: Mapping[str, object],
     *plugins: tuple[str, object],
@@ -69,4 +68,4 @@ def run_source(
     """Make one source of a registered type and load it once; returns its raw records."""
     config = Config(sources=(SourceConfig(type_name, name, dict(options)),))
     runtime = Runtime(config, load_plugins(frozenset(), extra=plugins))
-    return asyncio.run(runtime.sources[name].load())
+    return await runtime.sources[name].load()

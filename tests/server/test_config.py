@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from server.config import ConfigError, SourceConfig, load_config
+from server.runtime import Runtime
+from tests.conftest import SEEDS
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "newsgraph.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_no_configuration_serves_seeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config(environ={})
+    assert config.sources == (SourceConfig("yaml_folder", "seeds", {"path": "seeds"}),)
+
+
+def test_full_file_with_secrets_and_environment_overrides(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+sources:
+  - {type: yaml_folder, name: one, options: {path: a}}
+  - {type: yaml_folder, name: two, options: {path: b}}
+plugins:
+  feedly: {token: {"$env": FEED_TOKEN}, retries: 3}
+server: {host: 0.0.0.0, port: 9000, max_depth: 8, source_timeout: 5}
+""",
+    )
+    environ = {"FEED_TOKEN": "s3cret", "NEWSGRAPH_PORT": "9100", "NEWSGRAPH_LOAD_PLUGINS": "a, b,"}
+    config = load_config(path, environ)
+    assert [s.name for s in config.sources] == ["one", "two"]
+    assert config.plugins == {"feedly": {"token": "s3cret", "retries": 3}}
+    assert (config.host, config.port, config.source_timeout) == ("0.0.0.0", 9100, 5.0)
+    assert config.limits.max_depth == 8
+    assert config.load_plugins == frozenset({"a", "b"})
+    assert load_config(path, {**environ, "NEWSGRAPH_LOAD_PLUGINS": ""}).load_plugins == frozenset()
+
+
+def test_config_file_from_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, "server: {port: 7000}\n")
+    assert load_config(environ={"NEWSGRAPH_CONFIG": str(path)}).port == 7000
+
+
+@pytest.mark.parametrize(
+    ("text", "environ", "phrase"),
+    [
+        ("colour: red\n", {}, "colour: unknown key"),
+        ("sources: {a: 1}\n", {}, "sources: expected a list"),
+        ("sources: [{name: x}]\n", {}, "sources[0].type: required"),
+        ("sources: [{type: t, nmae: x}]\n", {}, "sources[0].nmae: unknown key"),
+        (
+            "sources: [{type: t, name: x}, {type: t, name: x}]\n",
+            {},
+            "sources[1].name: 'x' is used twice",
+        ),
+        (
+            "plugins: {p: {key: {$env: MISSING}}}\n",
+            {},
+            "plugins.p.key: environment variable 'MISSING'",
+        ),
+        ("server: {port: eighty}\n", {}, "server.port: expected a number"),
+        ("server: {port: -1}\n", {}, "server.port: expected a non-negative number"),
+        ("server: {max_depth: 2.5}\n", {}, "server.max_depth: expected a whole number"),
+        ("server: {debug: true}\n", {}, "server.debug: unknown key"),
+        ("server: {}\n", {"NEWSGRAPH_PORT": "x"}, "server.port: expected a number"),
+        ("!!python/object/apply:os.system [echo]\n", {}, "cannot read the configuration"),
+    ],
+)
+def test_errors_name_the_key(
+    tmp_path: Path, text: str, environ: dict[str, str], phrase: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text), environ)
+    assert phrase in str(caught.value)
+
+
+def test_unknown_source_type_and_bad_options_name_the_entry(tmp_path: Path) -> None:
+    bad_type = load_config(write(tmp_path, "sources: [{type: ftp, name: x}]\n"), {})
+    with pytest.raises(ConfigError, match=r"sources\[0\] 'x': unknown source type 'ftp'"):
+        Runtime(bad_type)
+    bad_option = load_config(write(tmp_path, "sources: [{type: yaml_folder, name: x}]\n"), {})
+    with pytest.raises(
+        ConfigError, match=r"sources\[0\] 'x' \(yaml_folder\): options.path: required"
+    ):
+        Runtime(bad_option)
+
+
+def test_two_instances_of_one_source_type(tmp_path: Path, corpus: Path) -> None:
+    path = write(
+        tmp_path,
+        f"""
+sources:
+  - {{type: yaml_folder, name: seeds, options: {{path: "{SEEDS}"}}}}
+  - {{type: yaml_folder, name: corpus, options: {{path: "{corpus / "_news"}"}}}}
+""",
+    )
+    runtime = Runtime(load_config(path, {}))
+    ingested = asyncio.run(runtime.load())
+    by_source: dict[str, int] = {}
+    for article in ingested.catalog.order:
+        by_source[article.source] = by_source.get(article.source, 0) + 1
+    assert by_source["corpus"] == 425
+    assert by_source["seeds"] == 43
+    assert {s.status for s in runtime.states.values()} == {"ok"}
