@@ -4,9 +4,9 @@ PY := $(VENV)/bin/python
 
 .PHONY: run test lint schema clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml examples/newsgraph-reading-time/pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev]' -e examples/newsgraph-reading-time
 	touch $@
 
 run: $(VENV)/.installed
@@ -18,7 +18,7 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy --strict server schema plugins
+	$(VENV)/bin/mypy --strict server schema plugins examples/newsgraph-reading-time/newsgraph_reading_time
 
 schema: $(VENV)/.installed
 	$(VENV)/bin/newsgraph export-schema

@@ -29,3 +29,23 @@ def test_export_schema(tmp_path: Path) -> None:
     target = tmp_path / "out.graphql"
     assert main(["export-schema", "-o", str(target)]) == 0
     assert target.read_text(encoding="utf-8") == sdl()
+
+
+def test_plugins_command_lists_builtins(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plugins"]) == 0
+    out = capsys.readouterr().out
+    assert "yaml_folder" in out and "register_source_types" in out
+    assert "url_selection" in out and "select_url" in out
+
+
+def test_sources_command_shows_states(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sources", str(SEEDS)]) == 0
+    out = capsys.readouterr().out
+    assert "seeds" in out and "ok" in out and "47" in out
+
+
+def test_start_up_errors_exit_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "newsgraph.yaml"
+    config.write_text("sources: [{type: ftp, name: x}]\n", encoding="utf-8")
+    assert main(["sources", "--config", str(config)]) == 2
+    assert "unknown source type 'ftp'" in capsys.readouterr().err

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def newsgraph_command() -> list[str]:
+    script = shutil.which("newsgraph", path=str(Path(sys.executable).parent))
+    return [script] if script else [sys.executable, "-m", "server.cli"]
+
+
+@contextmanager
+def serving(*arguments: str) -> Iterator[tuple[str, list[str]]]:
+    """Run `newsgraph serve ARGUMENTS` in a real uvicorn on a free loopback port until
+    healthy; yields the base URL and, once the server has stopped, its output lines."""
+    port = free_port()
+    process = subprocess.Popen(
+        [*newsgraph_command(), "serve", *arguments, "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    output: list[str] = []
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"server exited: {process.stdout.read() if process.stdout else ''}")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    pytest.fail("server did not become healthy in 30 s")
+                time.sleep(0.1)
+        yield base, output
+    finally:
+        process.terminate()
+        text, _ = process.communicate(timeout=10)
+        output.extend(text.splitlines())

@@ -1,0 +1,67 @@
+"""The plugin author's surface is small, explicit, and documented."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+from server import hookspecs, plugin_api
+from tests.conftest import ROOT
+
+EXPECTED_API = {
+    "Article",
+    "ArticleField",
+    "ArticleFilter",
+    "Catalog",
+    "Context",
+    "Image",
+    "Links",
+    "Problem",
+    "Provider",
+    "RawRecord",
+    "RegisterSourceType",
+    "Related",
+    "SchemaAddition",
+    "Severity",
+    "Source",
+    "SourceBatch",
+    "SourceType",
+    "Topic",
+    "UrlPreference",
+    "article_id",
+    "hookimpl",
+}
+
+
+def test_all_is_exactly_the_public_surface() -> None:
+    assert set(plugin_api.__all__) == EXPECTED_API
+    public = {name for name in vars(plugin_api) if not name.startswith("_")}
+    assert public - {"annotations"} == EXPECTED_API
+
+
+def hook_signatures() -> dict[str, str]:
+    signatures = {}
+    for name, function in vars(hookspecs).items():
+        if inspect.isfunction(function) and hasattr(function, "newsgraph_spec"):
+            source = inspect.getsource(function)
+            match = re.search(r"^def .*?\) -> .*?(?=:\n)", source, re.M | re.S)
+            assert match, name
+            signatures[name] = match.group(0)
+    return signatures
+
+
+def test_every_hook_has_a_docstring_and_a_test() -> None:
+    tests = "\n".join(p.read_text("utf-8") for p in (ROOT / "tests").rglob("test_*.py"))
+    for name in hook_signatures():
+        function = getattr(hookspecs, name)
+        assert function.__doc__ and "\n" not in function.__doc__.strip(), name
+        assert f"def test_hook_{name}(" in tests, f"no test_hook_{name}"
+
+
+def test_hook_reference_lists_every_hook_with_its_exact_signature() -> None:
+    reference = (ROOT / "docs" / "plugins" / "hooks.md").read_text("utf-8")
+    signatures = hook_signatures()
+    assert len(signatures) == 8
+    for name, signature in signatures.items():
+        assert f"## {name}" in reference, f"docs/plugins/hooks.md lacks a section for {name}"
+        assert signature in reference, f"docs/plugins/hooks.md: signature of {name} differs"
