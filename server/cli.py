@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from schema.build import SDL_PATH, sdl
+from schema.extend import SchemaConflict
 from server.config import Config, ConfigError, folder_sources, load_config
 from server.introspection import plugins_view, sources_view, table
 from server.packages import check_own_packages
@@ -121,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         result: int = args.run(args)
-    except (ConfigError, PluginError) as error:
+    except (ConfigError, PluginError, SchemaConflict) as error:
         print(f"newsgraph: start-up error: {error}", file=sys.stderr)
         return 2
     return result

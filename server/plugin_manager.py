@@ -75,6 +75,13 @@ def installed_plugins(allow: Collection[str] | None) -> list[EntryPoint]:
     return [ep for ep in found if allow is None or ep.name in allow]
 
 
+def _declared(impl: pluggy.HookImpl) -> Callable[..., Any]:
+    def call(**arguments: object) -> Any:
+        return impl.function(**{name: arguments[name] for name in impl.argnames})
+
+    return call
+
+
 def load_plugins(
     allow: Collection[str] | None = None,
     extra: Iterable[tuple[str, object]] = (),
@@ -137,9 +144,13 @@ class Plugins:
         return sorted(found, key=lambda info: (not info.builtin, info.name))
 
     def implementations(self, hook: str) -> list[tuple[str, Callable[..., Any]]]:
-        """Each plugin's implementation of one hook, with the plugin's name, in call order."""
+        """Each plugin's implementation of one hook, with the plugin's name, in call order.
+
+        Like pluggy, each is called with only the arguments it declares, so hooks can gain
+        arguments without breaking older plugins.
+        """
         caller = getattr(self.manager.hook, hook)
-        return [(impl.plugin_name, impl.function) for impl in reversed(caller.get_hookimpls())]
+        return [(impl.plugin_name, _declared(impl)) for impl in reversed(caller.get_hookimpls())]
 
     def _call(self, hook: str, **arguments: object) -> list[tuple[str, Any]]:
         # Our own loop, so that every result and failure is tied to the plugin's name.
@@ -164,6 +175,10 @@ class Plugins:
                 function(settings=settings.get(name, {}))
             except ValueError as error:
                 raise PluginError(f"plugins.{name}.{error}") from None
+            except Exception as error:
+                raise PluginError(
+                    f"plugin {name!r} failed in configure_plugin: {error!r}"
+                ) from error
 
     def source_types(self) -> dict[str, SourceType]:
         """Every source type the plugins contribute, by type name."""
@@ -180,7 +195,14 @@ class Plugins:
                 found[type_name] = source_type
                 owners[type_name] = plugin
 
-            function(register=register)
+            try:
+                function(register=register)
+            except PluginError:
+                raise
+            except Exception as error:
+                raise PluginError(
+                    f"plugin {plugin!r} failed in register_source_types: {error!r}"
+                ) from error
         return found
 
     def schema_additions(self) -> list[tuple[str, SchemaAddition]]:

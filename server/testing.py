@@ -16,9 +16,10 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
+from schema.extend import SchemaConflict
 from server.app import create_app
-from server.config import Config, SourceConfig
-from server.plugin_manager import load_plugins
+from server.config import Config, ConfigError, SourceConfig
+from server.plugin_manager import PluginError, load_plugins
 from server.runtime import Runtime
 from server.sources import SourceBatch
 
@@ -69,3 +70,15 @@ async def run_source(
     config = Config(sources=(SourceConfig(type_name, name, dict(options)),))
     runtime = Runtime(config, load_plugins(frozenset(), extra=plugins))
     return await runtime.sources[name].load()
+
+
+__all__ = [
+    "ConfigError",
+    "PluginError",
+    "SchemaConflict",
+    "SourceConfig",
+    "client",
+    "execute",
+    "make_app",
+    "run_source",
+]

@@ -303,3 +303,19 @@ def test_make_app_runs_without_event_loop_leaks(tmp_path: Path) -> None:
             return (await http.get("/healthz")).json()["articles"]
 
     assert asyncio.run(main()) == 0
+
+
+@pytest.mark.asyncio
+async def test_implementations_may_omit_arguments() -> None:
+    events: list[str] = []
+
+    def lifespan() -> Any:  # declares no `app`: hooks may gain arguments without breaking it
+        @asynccontextmanager
+        async def running() -> AsyncIterator[None]:
+            events.append("start")
+            yield
+
+        return running()
+
+    async with client(make_app(("old", plugin(lifespan=lifespan)))):
+        assert events == ["start"]
