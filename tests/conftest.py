@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
-from starlette.applications import Starlette
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -56,12 +53,3 @@ def front_matter(**fields: str | None) -> str:
     lines.update(fields)
     body = "\n".join(f"{key}: {value}" for key, value in lines.items() if value is not None)
     return f"---\n{body}\n---\n"
-
-
-@asynccontextmanager
-async def running(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client for the real ASGI app, with its lifespan run around it."""
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client

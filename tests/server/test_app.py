@@ -6,7 +6,8 @@ import pytest
 
 from server.app import create_app
 from server.config import Config, folder_sources
-from tests.conftest import SEEDS, WriteTree, front_matter, running
+from server.testing import client as running
+from tests.conftest import SEEDS, WriteTree, front_matter
 
 ACCEPTANCE_QUERY = (
     "{ articles(first: 5) { totalCount edges { node { title url(prefer: AMP_CACHE) "
