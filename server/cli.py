@@ -45,7 +45,15 @@ def _serve(args: argparse.Namespace) -> int:
 def _sources(args: argparse.Namespace) -> int:
     runtime = Runtime(_config(args))
     asyncio.run(runtime.load())
-    columns = ["name", "type", "status", "article_count", "problem_count", "last_error"]
+    columns = [
+        "name",
+        "type",
+        "status",
+        "article_count",
+        "problem_count",
+        "next_poll",
+        "last_error",
+    ]
     print(table(sources_view(runtime), columns))
     return 1 if any(s.status == "failing" for s in runtime.states.values()) else 0
 

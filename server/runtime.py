@@ -2,22 +2,25 @@
 
 Each source loads on its own, under a deadline. One that raises or hangs keeps its last good
 batch, and its state says why; the catalog is rebuilt from every source's last good batch and
-swapped in as one reference.
+swapped in as one reference. A source that hands back the same batch object as before changed
+nothing, so the catalog is not rebuilt for it. Sources that ask for it (`PolledSource`) are
+reloaded on their own schedule by `poll`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 
 from server.catalog import Catalog
 from server.config import Config, ConfigError, SourceConfig
 from server.enrich import enrich
 from server.ingest import Ingested, normalise_batches
 from server.plugin_manager import Plugins, load_plugins
-from server.sources import Problem, Source, SourceBatch, SourceType
+from server.sources import PolledSource, Problem, Source, SourceBatch, SourceType
 
 log = logging.getLogger("newsgraph")
 
@@ -34,6 +37,8 @@ class SourceState:
     last_success: datetime | None = None
     article_count: int = 0
     problem_count: int = 0
+    next_poll: datetime | None = None
+    details: Mapping[str, object] = field(default_factory=dict)
 
 
 def make_source(types: dict[str, SourceType], index: int, entry: SourceConfig) -> Source:
@@ -64,52 +69,115 @@ class Runtime:
             entry.name: make_source(types, index, entry)
             for index, entry in enumerate(config.sources)
         }
-        self.states = {e.name: SourceState(e.name, e.type) for e in config.sources}
+        self.states = {
+            e.name: SourceState(e.name, e.type, details=_details(self.sources[e.name]))
+            for e in config.sources
+        }
         self._batches: dict[str, SourceBatch] = {}
-        self.ingested = Ingested(Catalog(()), (), 0)
+        self._loading = {name: asyncio.Lock() for name in self.sources}
+        self._intervals = {
+            name: source.poll_interval
+            for name, source in self.sources.items()
+            if isinstance(source, PolledSource) and source.poll_interval > 0
+        }
+        # Every new batch bumps the generation; the catalog is rebuilt only when it moved.
+        self._generation = 0
+        self._built_generation = 0
+        self._built = Ingested(Catalog(()), (), 0)
+        self._rebuilding = asyncio.Lock()
+        self.ingested = self._built
 
     @property
     def catalog(self) -> Catalog:
         return self.ingested.catalog
 
-    async def _load_one(self, name: str) -> None:
-        started = datetime.now(UTC)
-        state = replace(self.states[name], last_attempt=started)
-        try:
-            batch = await asyncio.wait_for(self.sources[name].load(), self.config.source_timeout)
-        except TimeoutError:
-            error = f"timed out after {self.config.source_timeout:g} s"
-        except Exception as failure:  # a failing source must not stop the others
-            log.warning("source %r failed", name, exc_info=True)
-            error = f"{type(failure).__name__}: {failure}"
-        else:
-            self._batches[name] = batch
-            self.states[name] = replace(
-                state,
-                status="ok",
-                last_error=None,
-                last_success=started,
-                article_count=len(batch.articles),
-                problem_count=len(batch.problems),
-            )
-            return
-        self.states[name] = replace(state, status="failing", last_error=error)
+    def polled(self) -> dict[str, float]:
+        """Each source that asks to be reloaded on its own, with its interval in seconds."""
+        return dict(self._intervals)
 
-    async def load(self, names: list[str] | None = None) -> Ingested:
-        """Reload the named sources (all by default) and swap in the rebuilt catalog."""
-        await asyncio.gather(*(self._load_one(name) for name in names or self.sources))
-        batches = list(self._batches.items())
-        normalised = await asyncio.to_thread(normalise_batches, batches)
+    async def poll(self, name: str) -> None:
+        """Reload one source whenever its `next_poll` comes, until cancelled.
+
+        Every load of the source, by this loop or by a global reload, sets the next one.
+        """
+        while True:
+            due = self.states[name].next_poll
+            wait = 0.0 if due is None else (due - datetime.now(UTC)).total_seconds()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            try:
+                await self.load([name])
+            except Exception:  # keep serving the last catalog, and keep polling
+                log.exception("polling source %r failed", name)
+
+    async def _load_one(self, name: str) -> None:
+        source = self.sources[name]
+        async with self._loading[name]:
+            started = datetime.now(UTC)
+            try:
+                batch = await asyncio.wait_for(source.load(), self.config.source_timeout)
+            except TimeoutError:
+                error = f"timed out after {self.config.source_timeout:g} s"
+            except Exception as failure:  # a failing source must not stop the others
+                error = f"{type(failure).__name__}: {failure}"
+                # A feed outage is routine: one line; the traceback only when debugging.
+                log.warning("source %r failed: %s", name, error)
+                log.debug("source %r failed", name, exc_info=True)
+            else:
+                if batch is not self._batches.get(name):
+                    self._batches[name] = batch
+                    self._generation += 1
+                self.states[name] = replace(
+                    self._attempted(name, started),
+                    status="ok",
+                    last_error=None,
+                    last_success=started,
+                    article_count=len(batch.articles),
+                    problem_count=len(batch.problems),
+                )
+                return
+            self.states[name] = replace(
+                self._attempted(name, started), status="failing", last_error=error
+            )
+
+    def _attempted(self, name: str, started: datetime) -> SourceState:
+        interval = self._intervals.get(name)
+        return replace(
+            self.states[name],
+            last_attempt=started,
+            next_poll=None if interval is None else datetime.now(UTC) + timedelta(seconds=interval),
+            details=_details(self.sources[name]),
+        )
+
+    async def _build(self) -> Ingested:
+        normalised = await asyncio.to_thread(normalise_batches, list(self._batches.items()))
         articles, problems = await enrich(
             normalised.articles, self.plugins.enrichers(), self.config.enrich_timeout
         )
         catalog = await asyncio.to_thread(Catalog, articles, normalised.taxonomy)
-        failing = [
-            Problem(state.name, f"source failed: {state.last_error}", source=state.name)
-            for state in self.states.values()
-            if state.status == "failing"
-        ]
-        self.ingested = Ingested(
-            catalog, (*failing, *normalised.problems, *problems), normalised.records
-        )
+        return Ingested(catalog, (*normalised.problems, *problems), normalised.records)
+
+    async def load(self, names: list[str] | None = None) -> Ingested:
+        """Reload the named sources (all by default) and swap in the rebuilt catalog.
+
+        The catalog is rebuilt only when some source produced a new batch.
+        """
+        await asyncio.gather(*(self._load_one(name) for name in names or self.sources))
+        async with self._rebuilding:
+            if self._built_generation != self._generation:
+                generation = self._generation
+                self._built = await self._build()
+                self._built_generation = generation
+            failing = [
+                Problem(state.name, f"source failed: {state.last_error}", source=state.name)
+                for state in self.states.values()
+                if state.status == "failing"
+            ]
+            built = self._built
+            self.ingested = Ingested(built.catalog, (*failing, *built.problems), built.records)
         return self.ingested
+
+
+def _details(source: Source) -> dict[str, object]:
+    return dict(source.details()) if isinstance(source, PolledSource) else {}

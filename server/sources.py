@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Severity(Enum):
@@ -63,10 +63,30 @@ class SourceBatch:
 
 
 class Source(Protocol):
-    """A configured source instance; newsgraph calls `load` to get its current records."""
+    """A configured source instance; newsgraph calls `load` to get its current records.
+
+    newsgraph never runs two loads of one source at once. Returning the very batch object of
+    the previous load says "nothing changed": newsgraph then keeps its catalog as it is.
+    """
 
     async def load(self) -> SourceBatch:
         """Read everything the source holds now."""
+        ...
+
+
+@runtime_checkable
+class PolledSource(Source, Protocol):
+    """A source that asks to be reloaded on its own schedule and reports how it reads.
+
+    `poll_interval` is in seconds; 0 means "only at start-up" (and at global reloads).
+    `details` is shown under the source in `/-/sources`; it must be JSON-safe (text, numbers,
+    booleans, None, lists and mappings of them) and must never hold secrets.
+    """
+
+    poll_interval: float
+
+    def details(self) -> Mapping[str, object]:
+        """What the source knows about its last reads: validators, HTTP status, pages, ..."""
         ...
 
 

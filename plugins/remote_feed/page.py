@@ -1,0 +1,70 @@
+"""What one fetched document becomes, whatever its format: a `Page` of front-matter-shaped raw
+records, or a `DocumentError` that refuses the whole document."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from server.sources import Problem, RawRecord
+
+
+class DocumentError(Exception):
+    """The document as a whole cannot be read; the message starts with its URL."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """The records of one document, what was wrong with single items, and the next page's URL
+    (static API only)."""
+
+    format: str
+    records: tuple[RawRecord, ...]
+    problems: tuple[Problem, ...] = ()
+    next_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a format mapping needs besides the document: where it came from and for whom."""
+
+    url: str  # the document's own URL, after redirects
+    source: str  # the configured source's name, for problems
+    provider: Mapping[str, str] | None = None  # the `provider` option
+
+    def origin(self, item: str) -> str:
+        """Where one item stands: `https://example.com/feed.json#items[3]`."""
+        return f"{self.url}#{item}"
+
+    def problem(self, item: str, message: str) -> Problem:
+        """A problem with one item, which is skipped while the others load."""
+        return Problem(self.origin(item), message, source=self.source)
+
+
+def kind(value: object) -> str:
+    """A JSON value's type, as JSON names it, for messages."""
+    names = {dict: "object", list: "array", str: "string", bool: "boolean"}
+    return "null" if value is None else names.get(type(value), "number")
+
+
+def domain(url: str | None) -> str | None:
+    """The host of a URL, without a leading `www.`, as providers are named."""
+    host = urlsplit(url).hostname if url else None
+    if not host:
+        return None
+    return host.removeprefix("www.")
+
+
+def feed_provider(
+    context: Context, title: str | None, home: str | None, image: str | None
+) -> dict[str, object]:
+    """The provider for items that name none: the `provider` option, else the feed's own title
+    and home page (its URL's host when it has none)."""
+    if context.provider is not None:
+        return dict(context.provider)
+    host = domain(home) or domain(context.url) or ""
+    provider: dict[str, object] = {"name": (title or "").strip() or host, "domain": host}
+    if image:
+        provider["images"] = [{"url": image}]
+    return provider
