@@ -13,4 +13,5 @@ from server.catalog import Catalog
 @dataclass(frozen=True, slots=True)
 class Context:
     catalog: Catalog
+    preview: bool = False  # the request carried the preview credential
     select_url: Callable[[Links, UrlPreference], str] = field(default=select_url)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import cast
 
 import strawberry
@@ -10,6 +9,7 @@ from strawberry.types import Info
 
 from schema import model
 from schema.context import Context
+from schema.inputs import ArticleFilterInput, ArticleSort, narrowed, to_filter
 from schema.types import (
     Article,
     ArticleConnection,
@@ -19,7 +19,7 @@ from schema.types import (
     connection,
     field,
 )
-from server.catalog import ArticleFilter, TopicEntry
+from server.catalog import TopicEntry
 
 
 def _catalog(info: Info) -> Context:
@@ -38,22 +38,24 @@ class Query:
         return catalog.article(id) if id is not None else catalog.article_by_url(url or "")
 
     @field(
-        "Visible articles, newest first, matching every given condition. `topic` takes a "
-        "topic's name or id; `provider` a domain; `since` and `until` are inclusive.",
+        "Articles matching `topic` (a name or id) and every condition of `filter`: newest "
+        "first, or by relevance when searching, unless `sort` says otherwise. Page forward "
+        "with `first`/`after`, backward with `last`/`before` (at most 100; 25 by default).",
         graphql_type=ArticleConnection,
     )
     def articles(
         self,
         info: Info,
         topic: str | None = None,
-        provider: str | None = None,
-        type: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        first: int = 25,
+        filter: ArticleFilterInput | None = None,
+        sort: list[ArticleSort] | None = None,
+        first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection:
-        return connection(info, ArticleFilter(topic, provider, type, since, until), first, after)
+        where = narrowed(to_filter(filter), topic=topic)
+        return connection(info, where, sort, first, after, last, before)
 
     @field("Every topic: the taxonomy's and those named on articles.", graphql_type=list[Topic])
     def topics(self, info: Info) -> list[TopicEntry]:

@@ -15,16 +15,11 @@ import strawberry
 from strawberry.types import Info
 
 from schema import model
+from schema.inputs import ArticleFilterInput, ArticleSort, narrowed, to_filter, to_orders
 from schema.urls import UrlPreference as UrlPreferenceValue
-from server.catalog import (
-    ArticleFilter,
-    Selection,
-    SortKey,
-    TopicEntry,
-    decode_cursor,
-    encode_cursor,
-    sort_key,
-)
+from server.catalog import TopicEntry
+from server.selection import MAX_PAGE_SIZE, ArticleFilter, Facets, Selection, Visibility
+from server.similar import similar
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -35,8 +30,6 @@ UrlPreference = strawberry.enum(
     UrlPreferenceValue,
     description="Which URL to return; each falls back along the chain to the canonical URL.",
 )
-
-MAX_PAGE_SIZE = 100
 
 
 def field(
@@ -78,20 +71,23 @@ class Provider:
         entry = _context(info).catalog.provider(parent.domain)
         return 0 if entry is None else len(entry.positions)
 
-    @field("This provider's articles, newest first.", graphql_type="ArticleConnection")
+    @field(
+        "This provider's articles, newest first unless sorted otherwise.",
+        graphql_type="ArticleConnection",
+    )
     def articles(
         self,
         parent: strawberry.Parent[model.Provider],
         info: Info,
-        topic: str | None = None,
-        type: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        first: int = 25,
+        filter: ArticleFilterInput | None = None,
+        sort: list[ArticleSort] | None = None,
+        first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection:
-        where = ArticleFilter(topic, parent.domain, type, since, until)
-        return connection(info, where, first, after)
+        where = narrowed(to_filter(filter), provider=parent.domain)
+        return connection(info, where, sort, first, after, last, before)
 
 
 @strawberry.type(description="A topic: from the taxonomy, or named on articles only.")
@@ -116,24 +112,36 @@ class Topic:
     def in_taxonomy(self, parent: strawberry.Parent[TopicEntry]) -> bool:
         return parent.topic.in_taxonomy
 
-    @field("Visible articles carrying this topic.")
+    @field("The parent topic in the taxonomy, if any.", graphql_type="Topic | None")
+    def parent(self, parent: strawberry.Parent[TopicEntry], info: Info) -> TopicEntry | None:
+        return _context(info).catalog.parent(parent)
+
+    @field("The topics whose parent this is.", graphql_type="list[Topic]")
+    def children(self, parent: strawberry.Parent[TopicEntry], info: Info) -> list[TopicEntry]:
+        return _context(info).catalog.children(parent)
+
+    @field("Articles carrying this topic itself (not counting subtopics).")
     def article_count(self, parent: strawberry.Parent[TopicEntry]) -> int:
         return len(parent.positions)
 
-    @field("This topic's articles, newest first.", graphql_type="ArticleConnection")
+    @field(
+        "This topic's articles, newest first unless sorted otherwise; "
+        "`filter.topics.includeSubtopics` also takes in its subtopics'.",
+        graphql_type="ArticleConnection",
+    )
     def articles(
         self,
         parent: strawberry.Parent[TopicEntry],
         info: Info,
-        provider: str | None = None,
-        type: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        first: int = 25,
+        filter: ArticleFilterInput | None = None,
+        sort: list[ArticleSort] | None = None,
+        first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection:
-        where = ArticleFilter(parent.topic.name, provider, type, since, until)
-        return connection(info, where, first, after)
+        where = narrowed(to_filter(filter), topic=parent.topic.name)
+        return connection(info, where, sort, first, after, last, before)
 
 
 @strawberry.type(description="Fields shared by everything that has a story's URLs.")
@@ -226,6 +234,33 @@ class Article(Linked):
         catalog = _context(info).catalog
         return [entry for name in parent.topics if (entry := catalog.topic(name=name))]
 
+    @field(
+        "Articles like this one, best first: shared topics, provider, time and wording.",
+        graphql_type="list[SimilarArticle]",
+    )
+    def similar(
+        self, parent: strawberry.Parent[model.Article], info: Info, first: int = 5
+    ) -> list[Similar]:
+        if not 0 <= first <= MAX_PAGE_SIZE:
+            raise ValueError(f"first must be between 0 and {MAX_PAGE_SIZE}, got {first}")
+        found = similar(_context(info).catalog, parent, first)
+        return [Similar(article, score) for article, score in found]
+
+
+@dataclass(frozen=True, slots=True)
+class Similar:
+    article: model.Article
+    score: float
+
+
+@strawberry.type(description="An article similar to another, with how similar (0 to 1).")
+class SimilarArticle:
+    score: float
+
+    @field(graphql_type=Article)
+    def article(self, parent: strawberry.Parent[Similar]) -> model.Article:
+        return parent.article
+
 
 @strawberry.type
 class PageInfo:
@@ -235,19 +270,68 @@ class PageInfo:
     end_cursor: str | None
 
 
-@strawberry.type
+@dataclass(frozen=True, slots=True)
+class Edge:
+    node: model.Article
+    selection: Selection
+    search: str | None
+
+
+@strawberry.type(description="An article in a connection, with its cursor.")
 class ArticleEdge:
-    cursor: str
+    @strawberry.field
+    def cursor(self, parent: strawberry.Parent[Edge]) -> str:
+        return parent.selection.cursor(parent.node)
 
     @field(graphql_type=Article)
     def node(self, parent: strawberry.Parent[Edge]) -> model.Article:
         return parent.node
 
+    @field("The search relevance (higher is better); null without a search.")
+    def score(self, parent: strawberry.Parent[Edge]) -> float | None:
+        scores = parent.selection.scores
+        return None if scores is None else scores.get(parent.node.id)
 
-@dataclass(frozen=True, slots=True)
-class Edge:
-    node: model.Article
-    cursor: str
+    @field(
+        "A few words around the search hits, HTML-escaped, hits in `<mark>`; null without a search."
+    )
+    def snippet(self, parent: strawberry.Parent[Edge], info: Info) -> str | None:
+        if parent.search is None:
+            return None
+        return _context(info).catalog.search_index.snippet(parent.search, parent.node.id)
+
+
+@strawberry.type(description="How many of the matching articles have one value.")
+class FacetCount:
+    value: str
+    count: int
+
+
+def _counts(pairs: list[tuple[str, int]]) -> list[FacetCount]:
+    return [FacetCount(value=value, count=count) for value, count in pairs]
+
+
+@strawberry.type(
+    description="Counts over every matching article (not only this page), most frequent "
+    "first. Provider, type and month counts each sum to `totalCount`; an article counts once "
+    "for each of its topics."
+)
+class ArticleFacets:
+    @field(graphql_type=list[FacetCount])
+    def topics(self, parent: strawberry.Parent[Facets]) -> list[FacetCount]:
+        return _counts(parent.topics)
+
+    @field("By provider domain.", graphql_type=list[FacetCount])
+    def providers(self, parent: strawberry.Parent[Facets]) -> list[FacetCount]:
+        return _counts(parent.providers)
+
+    @field(graphql_type=list[FacetCount])
+    def types(self, parent: strawberry.Parent[Facets]) -> list[FacetCount]:
+        return _counts(parent.types)
+
+    @field("By publication month in UTC, `YYYY-MM`.", graphql_type=list[FacetCount])
+    def months(self, parent: strawberry.Parent[Facets]) -> list[FacetCount]:
+        return _counts(parent.months)
 
 
 @dataclass(slots=True)
@@ -259,7 +343,7 @@ class Connection:
     page_info: PageInfo
 
 
-@strawberry.type(description="A page of articles (a Relay connection), newest first.")
+@strawberry.type(description="A page of articles (a Relay connection).")
 class ArticleConnection:
     @field(graphql_type=list[ArticleEdge])
     def edges(self, parent: strawberry.Parent[Connection]) -> list[Edge]:
@@ -269,23 +353,35 @@ class ArticleConnection:
     def page_info(self, parent: strawberry.Parent[Connection]) -> PageInfo:
         return parent.page_info
 
-    @strawberry.field
+    @field("How many articles match, over all pages.")
     def total_count(self, parent: strawberry.Parent[Connection]) -> int:
         return parent.selection.count()
 
+    @field(graphql_type=ArticleFacets)
+    def facets(self, parent: strawberry.Parent[Connection]) -> Facets:
+        return parent.selection.facets()
 
-def connection(info: Info, where: ArticleFilter, first: int, after: str | None) -> Connection:
-    """One page of the articles matching `where`, after the cursor `after`."""
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise ValueError(f"first must be between 0 and {MAX_PAGE_SIZE}, got {first}")
-    key: SortKey | None = None if after is None else decode_cursor(after)
-    selection = _context(info).catalog.select(where)
-    articles, more = selection.page(first, key)
-    edges = [Edge(article, encode_cursor(sort_key(article))) for article in articles]
+
+def connection(
+    info: Info,
+    where: ArticleFilter,
+    sort: list[ArticleSort] | None,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Connection:
+    """One page of the articles matching `where`, in the requested order."""
+    context = _context(info)
+    if where.visibility is not Visibility.PUBLISHED and not context.preview:
+        raise ValueError("drafts are visible only to requests carrying the preview credential")
+    selection = context.catalog.select(where, to_orders(sort))
+    page = selection.page(first, after, last, before)
+    edges = [Edge(article, selection, where.search) for article in page.articles]
     page_info = PageInfo(
-        has_next_page=more,
-        has_previous_page=after is not None,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
+        has_next_page=page.has_next,
+        has_previous_page=page.has_previous,
+        start_cursor=selection.cursor(page.articles[0]) if page.articles else None,
+        end_cursor=selection.cursor(page.articles[-1]) if page.articles else None,
     )
     return Connection(selection, edges, page_info)

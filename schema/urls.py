@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from enum import Enum
+from functools import lru_cache
 
+from schema.amp_cache import DEFAULT_CACHE_DOMAIN, amp_cache_url
 from schema.model import Links
 
 
@@ -13,14 +15,27 @@ class UrlPreference(Enum):
     AMP_CACHE = "amp_cache"
 
 
-def select_url(links: Links, preference: UrlPreference) -> str:
+@lru_cache(maxsize=4096)
+def _derived(amp_url: str, cache_domain: str) -> str | None:
+    try:
+        return amp_cache_url(amp_url, cache_domain)
+    except ValueError:
+        return None
+
+
+def select_url(
+    links: Links, preference: UrlPreference, cache_domain: str = DEFAULT_CACHE_DOMAIN
+) -> str:
     """The most preferred URL present, falling back along the chain.
 
     CANONICAL: webUrl → originalUrl.  AMP: ampWebUrl → canonical.
-    AMP_CACHE: cdnAmpWebUrl → ampWebUrl → canonical.
+    AMP_CACHE: cdnAmpWebUrl → the AMP cache URL derived from ampWebUrl → ampWebUrl → canonical.
     """
-    if preference is UrlPreference.AMP_CACHE and links.cdn_amp_web_url:
-        return links.cdn_amp_web_url
+    if preference is UrlPreference.AMP_CACHE:
+        if links.cdn_amp_web_url:
+            return links.cdn_amp_web_url
+        if links.amp_web_url and (derived := _derived(links.amp_web_url, cache_domain)):
+            return derived
     if preference is not UrlPreference.CANONICAL and links.amp_web_url:
         return links.amp_web_url
     return links.canonical

@@ -6,17 +6,22 @@ sources:                       # each entry makes one named instance of a source
 plugins:                       # each plugin's own settings; secrets as {"$env": NAME}
   reading_time: {words_per_minute: 230}
 server: {host: 127.0.0.1, port: 8000, source_timeout: 60, enrich_timeout: 30,
-         reload_interval: 0, max_depth: 12, max_aliases: 30, max_tokens: 2000}
+         reload_interval: 0, max_depth: 12, max_aliases: 30, max_tokens: 2000,
+         preview_token: {"$env": NEWSGRAPH_PREVIEW_TOKEN}, preview_header: X-Newsgraph-Preview,
+         response_cache: 1024, direct_executor: true}
 ```
 
 Environment: NEWSGRAPH_CONFIG (the file), NEWSGRAPH_HOST, NEWSGRAPH_PORT,
 NEWSGRAPH_LOAD_PLUGINS (allow-list of installed plugins; empty for none),
-NEWSGRAPH_TRACE_HOOKS (1 to log every hook call). With no file at all, `seeds/` is served.
+NEWSGRAPH_TRACE_HOOKS (1 to log every hook call), NEWSGRAPH_PREVIEW_TOKEN (the credential
+that lets a request see drafts; without one there is no preview at all). With no file at all,
+`seeds/` is served.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +31,7 @@ import yaml
 from schema.build import Limits
 
 DEFAULT_CONTENT = Path("seeds")
+MIN_PREVIEW_TOKEN = 16
 DEFAULT_CONFIG_FILE = Path("newsgraph.yaml")
 
 
@@ -54,6 +60,10 @@ class Config:
     reload_interval: float = 0.0
     load_plugins: frozenset[str] | None = None
     trace_hooks: bool = False
+    preview_token: str | None = None  # without one, drafts are never served
+    preview_header: str = "X-Newsgraph-Preview"
+    response_cache: int = 1024  # responses kept per catalog snapshot; 0 turns the cache off
+    direct_executor: bool = True  # False: every query goes through Strawberry
 
 
 def folder_sources(paths: Sequence[str | Path]) -> tuple[SourceConfig, ...]:
@@ -136,6 +146,7 @@ _NUMBERS = {
     "max_depth": int,
     "max_aliases": int,
     "max_tokens": int,
+    "response_cache": int,
 }
 
 
@@ -148,10 +159,21 @@ def _server(config: Config, settings: Mapping[str, object]) -> Config:
             if not isinstance(value, str):
                 raise ConfigError(f"{where}: expected text")
             changes["host"] = value
-        elif key == "trace_hooks":
+        elif key == "preview_token":
+            if not isinstance(value, str) or len(value) < MIN_PREVIEW_TOKEN:
+                raise ConfigError(
+                    f"{where}: expected a secret of at least {MIN_PREVIEW_TOKEN} characters "
+                    '(give it as {"$env": NAME} to keep it out of the file)'
+                )
+            changes["preview_token"] = value
+        elif key == "preview_header":
+            if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9-]+", value):
+                raise ConfigError(f"{where}: expected an HTTP header name, got {value!r}")
+            changes["preview_header"] = value
+        elif key in ("trace_hooks", "direct_executor"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: expected true or false")
-            changes["trace_hooks"] = value
+            changes[key] = value
         elif key in _NUMBERS:
             number = _number(value, _NUMBERS[key], where)
             if key.startswith("max_"):
@@ -159,7 +181,7 @@ def _server(config: Config, settings: Mapping[str, object]) -> Config:
             else:
                 changes[key] = number
         else:
-            known = ", ".join(["host", "trace_hooks", *_NUMBERS])
+            known = ", ".join(["host", "preview_header", "preview_token", "trace_hooks", *_NUMBERS])
             raise ConfigError(f"{where}: unknown key (known: {known})")
     return replace(config, limits=replace(config.limits, **limits), **changes)  # type: ignore[arg-type]
 
@@ -207,9 +229,14 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
                 for name, block in plugins.items()
             },
         )
-        config = _server(config, _mapping(document.get("server"), "server"))
+        server = resolve_secrets(_mapping(document.get("server"), "server"), "server", environ)
+        config = _server(config, _mapping(server, "server"))
     overrides: dict[str, object] = {}
-    for variable, key in (("NEWSGRAPH_HOST", "host"), ("NEWSGRAPH_PORT", "port")):
+    for variable, key in (
+        ("NEWSGRAPH_HOST", "host"),
+        ("NEWSGRAPH_PORT", "port"),
+        ("NEWSGRAPH_PREVIEW_TOKEN", "preview_token"),
+    ):
         if variable in environ:
             overrides[key] = environ[variable]
     if "NEWSGRAPH_TRACE_HOOKS" in environ:

@@ -10,9 +10,11 @@ from schema.context import Context
 from schema.extend import ArticleField, SchemaAddition
 from schema.model import Article, Image, Links, Provider, Related, Topic, article_id
 from schema.urls import UrlPreference
-from server.catalog import ArticleFilter, Catalog
+from server.catalog import Catalog
 from server.hookspecs import hookimpl
+from server.selection import ArticleFilter, Order, SortField, Visibility
 from server.sources import (
+    PolledSource,
     Problem,
     RawRecord,
     RegisterSourceType,
@@ -30,6 +32,8 @@ __all__ = [
     "Context",
     "Image",
     "Links",
+    "Order",
+    "PolledSource",
     "Problem",
     "Provider",
     "RawRecord",
@@ -37,11 +41,13 @@ __all__ = [
     "Related",
     "SchemaAddition",
     "Severity",
+    "SortField",
     "Source",
     "SourceBatch",
     "SourceType",
     "Topic",
     "UrlPreference",
+    "Visibility",
     "article_id",
     "hookimpl",
 ]

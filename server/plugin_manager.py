@@ -27,7 +27,8 @@ from server.sources import SourceType
 
 BUILTIN_PLUGINS = {
     "yaml_folder": "plugins.yaml_folder",
-    "url_selection": "plugins.url_selection",
+    "remote_feed": "plugins.remote_feed",
+    "url_selection": "plugins.url_selection:UrlSelection",
 }
 
 
@@ -92,8 +93,14 @@ def load_plugins(
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     versions: dict[str, str] = {}
-    for name, module in BUILTIN_PLUGINS.items():
-        _register(manager, importlib.import_module(module), name, "builtin")
+    for name, target in BUILTIN_PLUGINS.items():
+        # "module" registers the module; "module:Class" a fresh instance, for a builtin that
+        # keeps per-app settings.
+        module_name, _, class_name = target.partition(":")
+        plugin: object = importlib.import_module(module_name)
+        if class_name:
+            plugin = getattr(plugin, class_name)()
+        _register(manager, plugin, name, "builtin")
         versions[name] = _own_version()
     for entry_point in installed_plugins(allow):
         distribution = entry_point.dist.name if entry_point.dist else "unknown distribution"

@@ -136,8 +136,8 @@ def test_related_links_to_catalog_articles(context: Context) -> None:
 def test_filters_by_type_and_date(context: Context) -> None:
     data = run(
         context,
-        """{ videos: articles(type: "video") { totalCount }
-             old: articles(until: "2023-06-30T23:59:59Z", first: 100) {
+        """{ videos: articles(filter: {types: ["video"]}) { totalCount }
+             old: articles(filter: {until: "2023-06-30T23:59:59Z"}, first: 100) {
                edges { node { publishedDateTime } } } }""",
     )
     assert data["videos"]["totalCount"] >= 3

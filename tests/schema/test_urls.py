@@ -20,7 +20,12 @@ FULL = Links("https://w.example/", "https://o.example/", "https://w.example/amp"
         (
             Links("https://w.example/", None, "https://w.example/amp"),
             UrlPreference.AMP_CACHE,
-            "https://w.example/amp",
+            "https://w-example.cdn.ampproject.org/c/s/w.example/amp",
+        ),
+        (
+            Links("https://w.example/", None, "ftp://w.example/amp"),
+            UrlPreference.AMP_CACHE,
+            "ftp://w.example/amp",  # no cache URL for that: the AMP URL itself
         ),
         (
             Links("https://w.example/", None, None, "https://cdn/"),
@@ -31,3 +36,9 @@ FULL = Links("https://w.example/", "https://o.example/", "https://w.example/amp"
 )
 def test_fallback_chain(links: Links, preference: UrlPreference, expected: str) -> None:
     assert select_url(links, preference) == expected
+
+
+def test_the_cache_domain_is_configurable() -> None:
+    links = Links("https://w.example/", None, "http://w.example/amp")
+    chosen = select_url(links, UrlPreference.AMP_CACHE, "amp.cache.example")
+    assert chosen == "https://w-example.amp.cache.example/c/w.example/amp"

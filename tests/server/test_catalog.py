@@ -1,20 +1,32 @@
 from __future__ import annotations
 
+import itertools
+import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from schema.model import Article, Links, Provider, Topic, article_id
-from server.catalog import (
+from server.catalog import Catalog, SearchUnavailable
+from server.selection import (
     ArticleFilter,
-    Catalog,
     CursorError,
-    decode_cursor,
+    Order,
+    Selection,
+    SortField,
+    Visibility,
     encode_cursor,
-    sort_key,
 )
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
+TAXONOMY = [
+    Topic("ai", "AI"),
+    Topic("vision", "Vision", parent="AI"),
+    Topic("robots", "Robots", parent="ai"),
+    Topic("drones", "Drones", parent="Robots"),
+    Topic("space", "Space"),
+]
 
 
 def make(
@@ -45,6 +57,30 @@ def corpus() -> list[Article]:
     return articles
 
 
+def varied(count: int = 120, seed: int = 7) -> list[Article]:
+    """Articles with every filterable field varied, equal timestamps and titles included."""
+    rng = random.Random(seed)
+    names = ["AI", "Vision", "Robots", "Drones", "Space", "TensorFlow"]
+    articles = []
+    for n in range(count):
+        amp = f"https://amp.example/{n}" if rng.random() < 0.4 else None
+        articles.append(
+            make(
+                n,
+                domain=rng.choice(["a.example", "b.example", "c.example"]),
+                topics=tuple(rng.sample(names, rng.randint(0, 3))),
+                title=rng.choice(["Alpha", "beta", "Gamma", "Éclair", "alpha two", "Beta"]),
+                published_date_time=START + timedelta(hours=rng.randint(0, 40)),
+                type=rng.choice(["article", "article", "video"]),
+                quality=rng.choice([None, 1, 2, 3, 4, 5]),
+                heat=rng.choice([None, 0, 10, 50, 99]),
+                published=rng.random() > 0.1,
+                links=Links(f"https://x.example/{n}", None, amp_web_url=amp),
+            )
+        )
+    return articles
+
+
 def titles(articles: list[Article]) -> list[str]:
     return [a.title for a in articles]
 
@@ -55,6 +91,15 @@ def test_newest_first_and_drafts_hidden() -> None:
     assert catalog.order[0].title == "Article 100"
     assert catalog.order[-1].title == "Article 0"
     assert catalog.article(article_id("https://a.example/99")) is None
+
+
+def test_a_preview_catalog_holds_drafts_but_lists_them_only_when_asked() -> None:
+    catalog = Catalog(corpus(), preview=True)
+    draft = catalog.article(article_id("https://a.example/99"))
+    assert draft is not None and not draft.published
+    assert draft not in list(catalog.select(ArticleFilter()))
+    assert list(catalog.select(ArticleFilter(visibility=Visibility.DRAFT))) == [draft]
+    assert catalog.select(ArticleFilter(visibility=Visibility.ALL)).count() == 32
 
 
 def test_equal_timestamps_are_ordered_by_id() -> None:
@@ -75,60 +120,208 @@ def test_lookups() -> None:
     assert provider is not None and len(provider.positions) == 10
 
 
-@pytest.mark.parametrize(
-    "where",
-    [
-        ArticleFilter(),
-        ArticleFilter(topic="AI"),
-        ArticleFilter(topic="space", provider="b.example"),
-        ArticleFilter(provider="a.example", type="article"),
-        ArticleFilter(type="video"),
-        ArticleFilter(
-            topic="ai", since=START + timedelta(hours=5), until=START + timedelta(hours=21)
-        ),
-        ArticleFilter(until=START + timedelta(hours=3)),
-        ArticleFilter(topic="nothing"),
-        ArticleFilter(provider="nowhere.example"),
-    ],
-)
-def test_select_agrees_with_a_plain_scan(where: ArticleFilter) -> None:
-    catalog = Catalog(corpus())
+def test_topic_tree() -> None:
+    catalog = Catalog(varied(), TAXONOMY)
+    ai = catalog.topic(name="AI")
+    drones = catalog.topic(id="drones")
+    assert ai is not None and drones is not None
+    assert [c.topic.name for c in catalog.children(ai)] == ["Robots", "Vision"]
+    robots = catalog.parent(drones)
+    assert robots is not None and robots.topic.name == "Robots"
+    assert catalog.parent(robots) is ai and catalog.parent(ai) is None
+    tensorflow = catalog.topic(name="tensorflow")
+    assert tensorflow is not None and not tensorflow.topic.in_taxonomy
 
-    def wanted(a: Article) -> bool:
-        return (
-            (where.topic is None or where.topic.casefold() in [t.casefold() for t in a.topics])
-            and (where.provider is None or a.provider.domain == where.provider)
-            and (where.type is None or a.type == where.type)
-            and (where.since is None or a.published_date_time >= where.since)
-            and (where.until is None or a.published_date_time <= where.until)
-        )
 
-    expected = [a for a in catalog.order if wanted(a)]
-    selection = catalog.select(where)
-    assert selection.count() == len(expected)
+# The oracle: a plain scan and Python's stable sort, one pass per key, least significant first.
+def matches(a: Article, where: ArticleFilter, family: dict[str, set[str]]) -> bool:
+    def names(given: tuple[str, ...]) -> set[str]:
+        wanted: set[str] = set()
+        for name in given:
+            wanted |= family[name.casefold()] if where.include_subtopics else {name.casefold()}
+        return wanted
 
+    mine = {t.casefold() for t in a.topics}
+    low_q, high_q = where.quality
+    low_h, high_h = where.heat
+    return (
+        (a.published if where.visibility is Visibility.PUBLISHED else True)
+        and all(mine & names((t,)) for t in where.topics_all)
+        and (not where.topics_any or bool(mine & names(where.topics_any)))
+        and not (mine & names(where.topics_none))
+        and (where.providers is None or a.provider.domain in where.providers)
+        and (where.types is None or a.type in where.types)
+        and (where.since is None or a.published_date_time >= where.since)
+        and (where.until is None or a.published_date_time <= where.until)
+        and (low_q is None or (a.quality is not None and a.quality >= low_q))
+        and (high_q is None or (a.quality is not None and a.quality <= high_q))
+        and (low_h is None or (a.heat is not None and a.heat >= low_h))
+        and (high_h is None or (a.heat is not None and a.heat <= high_h))
+        and (where.has_amp is None or (a.links.amp_web_url is not None) == where.has_amp)
+    )
+
+
+def oracle(articles: list[Article], where: ArticleFilter, orders: list[Order]) -> list[Article]:
+    family = {
+        "ai": {"ai", "vision", "robots", "drones"},
+        "robots": {"robots", "drones"},
+        "vision": {"vision"},
+        "drones": {"drones"},
+        "space": {"space"},
+        "tensorflow": {"tensorflow"},
+    }
+    found = [a for a in articles if matches(a, where, family)]
+    found.sort(key=lambda a: a.id)
+    keys = list(orders)
+    if not any(o.field is SortField.PUBLISHED_DATE_TIME for o in keys):
+        keys.append(Order(SortField.PUBLISHED_DATE_TIME))
+    for order in reversed(keys):
+        attribute = {
+            SortField.PUBLISHED_DATE_TIME: lambda a: a.published_date_time,
+            SortField.QUALITY: lambda a: a.quality,
+            SortField.HEAT: lambda a: a.heat,
+            SortField.TITLE: lambda a: a.title.casefold(),
+        }[order.field]
+        present = [a for a in found if attribute(a) is not None]
+        missing = [a for a in found if attribute(a) is None]
+        present.sort(key=attribute, reverse=order.descending)
+        found = present + missing
+    return found
+
+
+FILTERS = [
+    ArticleFilter(),
+    ArticleFilter(topics_all=("AI",)),
+    ArticleFilter(topics_all=("ai",), include_subtopics=True),
+    ArticleFilter(topics_all=("AI", "space")),
+    ArticleFilter(topics_any=("Vision", "drones")),
+    ArticleFilter(topics_any=("robots",), include_subtopics=True, topics_none=("Space",)),
+    ArticleFilter(topics_none=("AI",), include_subtopics=True),
+    ArticleFilter(topics_all=("TensorFlow",), providers=("b.example",)),
+    ArticleFilter(providers=("a.example", "c.example"), types=("video",)),
+    ArticleFilter(providers=()),
+    ArticleFilter(types=("article",), quality=(3, None)),
+    ArticleFilter(quality=(2, 4), heat=(None, 50)),
+    ArticleFilter(has_amp=True, since=START + timedelta(hours=10)),
+    ArticleFilter(has_amp=False, until=START + timedelta(hours=20)),
+    ArticleFilter(since=START + timedelta(hours=5), until=START + timedelta(hours=5)),
+    ArticleFilter(topics_all=("nothing",)),
+    ArticleFilter(visibility=Visibility.ALL, heat=(10, None)),
+]
+ORDERS = [
+    [],
+    [Order(SortField.PUBLISHED_DATE_TIME, descending=False)],
+    [Order(SortField.QUALITY)],
+    [Order(SortField.HEAT, descending=False), Order(SortField.TITLE)],
+    [Order(SortField.TITLE, descending=False), Order(SortField.QUALITY, descending=False)],
+    [Order(SortField.TITLE), Order(SortField.PUBLISHED_DATE_TIME, descending=False)],
+]
+
+
+def walk_forward(selection: Selection, size: int) -> list[Article]:
     walked: list[Article] = []
     after = None
     while True:
-        page, more = selection.page(4, after)
-        walked += page
-        if not more:
-            break
-        after = sort_key(page[-1])
-    assert titles(walked) == titles(expected)
+        page = selection.page(first=size, after=after)
+        walked += page.articles
+        assert page.has_previous == (after is not None and bool(walked[: -len(page.articles)]))
+        if not page.has_next:
+            return walked
+        after = selection.cursor(page.articles[-1])
 
 
-def test_cursors_survive_a_reload_that_removes_their_article() -> None:
-    articles = corpus()
+def walk_backward(selection: Selection, size: int) -> list[Article]:
+    walked: list[Article] = []
+    before = None
+    while True:
+        page = selection.page(last=size, before=before)
+        walked = page.articles + walked
+        if not page.has_previous:
+            return walked
+        before = selection.cursor(page.articles[0])
+
+
+@pytest.mark.parametrize(("where", "orders"), list(itertools.product(FILTERS, ORDERS)))
+def test_select_agrees_with_a_plain_sorted_list(where: ArticleFilter, orders: list[Order]) -> None:
+    articles = varied()
+    catalog = Catalog(articles, TAXONOMY, preview=True)
+    expected = oracle(articles, where, orders)
+    selection = catalog.select(where, orders)
+    assert selection.count() == len(expected)
+    assert [a.id for a in selection] == [a.id for a in expected]
+    assert walk_forward(selection, 7) == expected
+    assert walk_backward(selection, 5) == expected
+
+    facets = selection.facets()
+    for counts in (facets.providers, facets.types, facets.months):
+        assert sum(count for _, count in counts) == len(expected)
+    assert dict(facets.topics) == dict(Counter(t for a in expected for t in a.topics))
+
+
+def test_a_window_between_two_cursors_and_both_sizes() -> None:
+    catalog = Catalog(varied(), TAXONOMY)
+    selection = catalog.select(ArticleFilter(), [Order(SortField.TITLE)])
+    every = list(selection)
+    after, before = selection.cursor(every[3]), selection.cursor(every[20])
+    page = selection.page(first=10, after=after, before=before)
+    assert page.articles == every[4:14] and page.has_next and page.has_previous
+    page = selection.page(last=10, after=after, before=before)
+    assert page.articles == every[10:20] and page.has_previous and page.has_next
+    page = selection.page(first=10, last=3, after=after)
+    assert page.articles == every[11:14]
+    assert selection.page(first=0).articles == []
+
+
+@pytest.mark.parametrize("orders", ORDERS)
+def test_cursors_survive_a_reload_that_removes_their_article(orders: list[Order]) -> None:
+    articles = varied()
     catalog = Catalog(articles)
-    page, _ = catalog.select(ArticleFilter()).page(5)
-    cursor = encode_cursor(sort_key(page[-1]))
-    reloaded = Catalog([a for a in articles if a.id != page[-1].id])
-    after, _ = reloaded.select(ArticleFilter()).page(2, decode_cursor(cursor))
-    assert titles(after) == titles(catalog.select(ArticleFilter()).page(7)[0][5:])
+    selection = catalog.select(ArticleFilter(), orders)
+    every = list(selection)
+    cursor = selection.cursor(every[9])
+    reloaded = Catalog([a for a in articles if a.id != every[9].id])
+    page = reloaded.select(ArticleFilter(), orders).page(first=3, after=cursor)
+    assert page.articles == every[10:13]
+    page = reloaded.select(ArticleFilter(), orders).page(last=3, before=cursor)
+    assert page.articles == every[6:9]
 
 
-@pytest.mark.parametrize("cursor", ["", "nonsense", "djF8", encode_cursor((0.0, "x"))[:-4]])
+def test_a_cursor_of_another_order_is_refused() -> None:
+    catalog = Catalog(varied())
+    cursor = catalog.select(ArticleFilter()).cursor(catalog.order[0])
+    with pytest.raises(CursorError, match="another sort order"):
+        catalog.select(ArticleFilter(), [Order(SortField.HEAT)]).page(after=cursor)
+
+
+NEWEST = (Order(SortField.PUBLISHED_DATE_TIME),)
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "",
+        "nonsense",
+        "djF8",
+        encode_cursor(NEWEST, ["2024-01-01T00:00:00+00:00"], "x")[:-4],
+        encode_cursor(NEWEST, ["2024-01-01T00:00:00"], "x"),  # no time zone
+        encode_cursor(NEWEST, ["yesterday"], "x"),
+        encode_cursor(NEWEST, [], "x"),
+    ],
+)
 def test_foreign_cursors_are_refused(cursor: str) -> None:
     with pytest.raises(CursorError):
-        decode_cursor(cursor)
+        Catalog(corpus()).select(ArticleFilter()).page(after=cursor)
+
+
+@pytest.mark.parametrize("size", [-1, 101])
+def test_page_sizes_are_capped(size: int) -> None:
+    selection = Catalog(corpus()).select(ArticleFilter())
+    with pytest.raises(ValueError, match="between 0 and 100"):
+        selection.page(first=size)
+    with pytest.raises(ValueError, match="between 0 and 100"):
+        selection.page(last=size)
+
+
+def test_relevance_needs_a_search() -> None:
+    with pytest.raises(SearchUnavailable):
+        Catalog(corpus()).select(ArticleFilter(), [Order(SortField.RELEVANCE)])
