@@ -6,20 +6,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager
 
-from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
-from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 
-from schema.build import build_schema
-from schema.context import Context
 from server.config import Config, load_config
+from server.endpoint import GraphQLEndpoint
 from server.ingest import Ingested
 from server.introspection import plugins_view, sources_view
 from server.plugin_manager import PluginError, Plugins
@@ -38,32 +33,6 @@ def summary(ingested: Ingested) -> str:
     )
 
 
-class GraphQLEndpoint(GraphQL[Context, None]):
-    """Strawberry's GraphQL-over-HTTP handler, reading the runtime's current catalog."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        schema = build_schema(runtime.config.limits, runtime.plugins.schema_additions())
-        super().__init__(schema, graphql_ide="graphiql")
-        self.runtime = runtime
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await super().__call__(scope, receive, send)
-        try:
-            response = await self.run(Request(scope, receive))
-        except HTTPException as error:
-            # Malformed requests still get a GraphQL-shaped body, not plain text.
-            body = {"errors": [{"message": error.reason}]}
-            response = JSONResponse(body, status_code=error.status_code)
-        await response(scope, receive, send)
-
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> Context:
-        # One snapshot per request: a reload mid-request cannot mix two catalogs.
-        return Context(catalog=self.runtime.catalog, select_url=self.runtime.plugins.select_url)
-
-
 def _routes(runtime: Runtime) -> list[BaseRoute]:
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "articles": len(runtime.catalog)})
@@ -74,11 +43,24 @@ def _routes(runtime: Runtime) -> list[BaseRoute]:
     async def plugins(request: Request) -> JSONResponse:
         return JSONResponse(plugins_view(runtime))
 
+    endpoint = GraphQLEndpoint(runtime)
+
+    async def metrics(request: Request) -> JSONResponse:
+        cache = endpoint.cache
+        return JSONResponse(
+            {
+                "graphql_requests_answered_by": endpoint.answered,
+                "response_cache": {"hits": cache.hits, "misses": cache.misses},
+                "articles": len(runtime.catalog),
+            }
+        )
+
     routes: list[BaseRoute] = [
-        Route("/graphql", GraphQLEndpoint(runtime), methods=["GET", "POST"]),
+        Route("/graphql", endpoint, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/-/sources", sources, methods=["GET"]),
         Route("/-/plugins", plugins, methods=["GET"]),
+        Route("/-/metrics", metrics, methods=["GET"]),
     ]
     taken = {getattr(route, "path", None): "newsgraph" for route in routes}
     for plugin, route in runtime.plugins.routes():
@@ -116,18 +98,19 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
             for problem in ingested.problems:
                 log.warning("%s", problem)
             log.info("newsgraph: %s", summary(ingested))
-            reloading = None
+            background = [asyncio.create_task(runtime.poll(name)) for name in runtime.polled()]
             if runtime.config.reload_interval > 0:
-                reloading = asyncio.create_task(
-                    _reload_forever(runtime, runtime.config.reload_interval)
+                background.append(
+                    asyncio.create_task(_reload_forever(runtime, runtime.config.reload_interval))
                 )
             try:
                 yield
             finally:
-                if reloading is not None:
-                    reloading.cancel()
-                    with suppress(asyncio.CancelledError):
-                        await reloading
+                for task in background:
+                    task.cancel()
+                # Each task ends in CancelledError, which gather returns; a cancellation of
+                # this shutdown itself still propagates.
+                await asyncio.gather(*background, return_exceptions=True)
 
     app = Starlette(
         routes=_routes(runtime), middleware=runtime.plugins.middleware(), lifespan=lifespan

@@ -1,0 +1,374 @@
+"""The direct executor against Strawberry: over many generated queries, and the odd ones, it
+either gives exactly Strawberry's data or declines."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+
+import orjson
+import pytest
+from graphql import (
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+)
+
+from schema.build import Limits, build_schema
+from schema.context import Context
+from schema.executor import Declined, Executor
+from server.config import Config, folder_sources
+from server.runtime import Runtime
+from server.selection import ArticleFilter
+from tests.conftest import SEEDS, WriteTree, front_matter
+
+SCHEMA = build_schema()
+EXECUTOR = Executor(SCHEMA, Limits())
+
+
+@pytest.fixture(scope="module")
+def context() -> Context:
+    runtime = Runtime(Config(sources=folder_sources([SEEDS])))
+    asyncio.run(runtime.load())
+    return Context(catalog=runtime.catalog)
+
+
+def reference(query: str, variables: dict[str, Any], context: Context) -> Any:
+    result = SCHEMA.execute_sync(query, variable_values=variables, context_value=context)
+    return result
+
+
+def direct(query: str, variables: dict[str, Any], context: Context) -> Any:
+    """The executor's data, or None when it declines."""
+    plan = EXECUTOR.plan(query, None)
+    if plan is None:
+        return None
+    try:
+        data = EXECUTOR.execute(plan, variables, context)
+    except Declined:
+        return None
+    # Articles come back serialised (orjson fragments); compare the JSON the client gets.
+    return orjson.loads(orjson.dumps(data))
+
+
+def agree(query: str, variables: dict[str, Any], context: Context) -> bool:
+    """Assert the executor matches Strawberry or declines; True when it answered."""
+    expected = reference(query, variables, context)
+    got = direct(query, variables, context)
+    if expected.errors:
+        assert got is None, (query, variables, expected.errors)
+        return False
+    if got is not None:
+        assert got == expected.data, query
+    return got is not None
+
+
+class Generator:
+    """Random, valid-looking queries over the schema: aliases, fragments, variables,
+    @include/@skip and arguments, some of them out of range or malformed on purpose."""
+
+    def __init__(self, context: Context, seed: int) -> None:
+        self.rng = random.Random(seed)
+        catalog = context.catalog
+        self.ids = [a.id for a in catalog.order[:8]] + ["0000000000000000"]
+        self.urls = [a.links.canonical for a in catalog.order[:5]] + ["https://nowhere.example/"]
+        self.topics = [e.topic.name for e in catalog.topics()] + ["computer-vision", "Nope"]
+        self.domains = [e.provider.domain for e in catalog.providers()] + ["nowhere.example"]
+        selection = catalog.select(ArticleFilter())
+        self.cursors = [selection.cursor(a) for a in catalog.order[3:6]]
+        self.words = ["aurora", "helios", "robot", "clim*", '"solar power"', "-video"]
+        self.fragments: list[str] = []
+        self.variables: dict[str, tuple[str, Any]] = {}
+        self.aliases = 0
+
+    def query(self) -> tuple[str, dict[str, Any]]:
+        self.fragments, self.variables = [], {}
+        root = SCHEMA._schema.query_type
+        assert root is not None
+        body = self.selection(root, depth=0)
+        header = ""
+        if self.variables:
+            declared = ", ".join(f"${name}: {kind}" for name, (kind, _) in self.variables.items())
+            header = f"query Generated({declared}) "
+        text = header + body + "".join(self.fragments)
+        return text, {name: value for name, (_, value) in self.variables.items()}
+
+    def selection(self, parent: GraphQLObjectType, depth: int) -> str:
+        rng = self.rng
+        names = list(parent.fields)
+        if parent.name == "Query":
+            names = [n for n in names if n != "topic" or rng.random() < 0.5]
+        chosen = rng.sample(names, k=min(len(names), rng.randint(1, 3)))
+        parts = []
+        for name in chosen:
+            field = parent.fields[name]
+            named = unwrap(field.type)
+            if isinstance(named, GraphQLObjectType) and depth >= 3:
+                continue
+            arguments = self.arguments(field.args)
+            # Unique aliases keep fields with different arguments from conflicting; the odd
+            # queries below test merging fields of one name.
+            self.aliases += 1
+            alias = f"a{self.aliases}: " if arguments or rng.random() < 0.2 else ""
+            sub = (
+                " " + self.selection(named, depth + 1)
+                if isinstance(named, GraphQLObjectType)
+                else ""
+            )
+            parts.append(f"{alias}{name}{arguments}{self.directive()}{sub}")
+        if rng.random() < 0.3:
+            parts.append("__typename")
+        if not parts:
+            parts.append("__typename")
+        if rng.random() < 0.15:
+            fragment = f"F{len(self.fragments)}x{depth}"
+            inner = self.selection(parent, depth + 1) if depth < 3 else "{ __typename }"
+            self.fragments.append(f" fragment {fragment} on {parent.name} {inner}")
+            parts.append(f"...{fragment}")
+        if rng.random() < 0.15:
+            condition = f" on {parent.name}" if rng.random() < 0.5 else ""
+            parts.append(f"...{condition}{self.directive()} {{ __typename }}")
+        return "{ " + " ".join(parts) + " }"
+
+    def directive(self) -> str:
+        rng = self.rng
+        if rng.random() > 0.15:
+            return ""
+        kind = rng.choice(["include", "skip"])
+        if rng.random() < 0.5:
+            return f" @{kind}(if: {rng.choice(['true', 'false'])})"
+        name = f"d{len(self.variables)}"
+        self.variables[name] = ("Boolean!", rng.random() < 0.5)
+        return f" @{kind}(if: ${name})"
+
+    def arguments(self, args: dict[str, Any]) -> str:
+        rng = self.rng
+        names = [
+            name
+            for name, arg in args.items()
+            if isinstance(arg.type, GraphQLNonNull) or rng.random() < 0.45
+        ]
+        if {"id", "url"} <= set(args) or {"id", "name"} <= set(args):
+            # `article` and `topic` take exactly one of their two arguments.
+            one = rng.choice(sorted(set(args) & {"id", "url", "name"}))
+            names = [n for n in names if n not in ("id", "url", "name")] + [one]
+        if "sort" in names:
+            # The cursors at hand belong to the default order.
+            names = [n for n in names if n not in ("after", "before")]
+        given = []
+        for name in names:
+            arg = args[name]
+            value = self.value(name)
+            if rng.random() < 0.3:
+                variable = f"v{len(self.variables)}"
+                self.variables[variable] = (str(arg.type), value)
+                given.append(f"{name}: ${variable}")
+            else:
+                given.append(f"{name}: {literal(value, name)}")
+        return f"({', '.join(given)})" if given else ""
+
+    def value(self, name: str) -> Any:
+        rng = self.rng
+        match name:
+            case "first" | "last":
+                return rng.choice([0, 1, 2, 3, 5, 25, 100] * 6 + [101, -1])
+            case "after" | "before":
+                return rng.choice(self.cursors * 6 + ["bm90IGEgY3Vyc29y"])
+            case "id":
+                return rng.choice(self.ids)
+            case "url":
+                return rng.choice(self.urls)
+            case "topic" | "name":
+                return rng.choice(self.topics)
+            case "domain":
+                return rng.choice(self.domains)
+            case "prefer":
+                return Enum(rng.choice(["CANONICAL", "AMP", "AMP_CACHE"]))
+            case "sort":
+                fields = ["PUBLISHED_DATE_TIME", "QUALITY", "HEAT", "TITLE"]
+                if rng.random() < 0.1:
+                    fields.append("RELEVANCE")
+                return [
+                    {"field": Enum(f), "direction": Enum(rng.choice(["ASC", "DESC"]))}
+                    for f in rng.sample(fields, rng.randint(1, 2))
+                ]
+            case "filter":
+                return self.filter()
+        raise AssertionError(f"no values for argument {name}")
+
+    def filter(self) -> dict[str, Any]:
+        rng = self.rng
+        options: dict[str, Any] = {
+            "topics": {
+                rng.choice(["anyOf", "allOf", "noneOf"]): rng.sample(self.topics, 2),
+                "includeSubtopics": rng.random() < 0.5,
+            },
+            "providers": rng.sample(self.domains, 2),
+            "types": [rng.choice(["article", "video", "podcast"])],
+            "since": rng.choice(["2025-01-01T00:00:00Z", "2026-03-01T00:00:00+00:00"]),
+            "until": "2026-06-30T00:00:00Z",
+            "quality": {"min": rng.randint(0, 4)},
+            "heat": {"max": rng.randint(0, 100), "min": rng.choice([0, 200])},
+            "hasAmp": rng.random() < 0.5,
+            "search": rng.choice(self.words),
+            "visibility": Enum(rng.choice(["PUBLISHED"] * 9 + ["DRAFT"])),
+        }
+        keys = rng.sample(sorted(options), rng.randint(1, 3))
+        return {key: options[key] for key in keys}
+
+
+class Enum(str):
+    """An enum value: a bare name in a literal, a string in variables."""
+
+
+def literal(value: Any, name: str = "") -> str:
+    if isinstance(value, Enum):
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    assert isinstance(value, dict)
+    return "{" + ", ".join(f"{k}: {literal(v)}" for k, v in value.items()) + "}"
+
+
+def unwrap(type_: GraphQLOutputType) -> Any:
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        type_ = type_.of_type
+    return type_
+
+
+def test_generated_queries_agree_with_strawberry(context: Context) -> None:
+    generator = Generator(context, seed=20261126)
+    answered = valid = 0
+    for _ in range(300):
+        query, variables = generator.query()
+        if reference(query, variables, context).errors is None:
+            valid += 1
+        answered += agree(query, variables, context)
+    # The executor must take the great majority of error-free queries, or it is not a fast
+    # path at all.
+    assert valid > 180
+    assert answered >= 0.95 * valid, (answered, valid)
+
+
+ODD_QUERIES: list[tuple[str, dict[str, Any]]] = [
+    ("{ __typename }", {}),
+    ("{ t: __typename articles(first: 2) { __typename edges { __typename } } }", {}),
+    (
+        "{ articles(first: 3) { edges { node { id title } } } "
+        "articles(first: 3) { edges { node { url(prefer: AMP) id } } } }",
+        {},
+    ),
+    (
+        '{ a: articles(first: 2) { totalCount } b: articles(first: 1, topic: "AI") '
+        "{ totalCount edges { cursor } } }",
+        {},
+    ),
+    (
+        "query($n: Int = 2, $skip: Boolean = true) { articles(first: $n) "
+        "{ edges { node { id title @skip(if: $skip) excerpt @include(if: $skip) } } } }",
+        {},
+    ),
+    (
+        "query($n: Int = 2, $skip: Boolean = true) { articles(first: $n) "
+        "{ edges { node { id title @skip(if: $skip) } } } }",
+        {"n": 4, "skip": False},
+    ),
+    (
+        "{ articles(first: 2) { ...E ...E edges { node { ...N } } } } "
+        "fragment E on ArticleConnection { edges { cursor node { title } } } "
+        "fragment N on Article { id provider { ...P } } fragment P on Provider { name domain }",
+        {},
+    ),
+    (
+        "{ articles(first: 2) { edges { node { ... on Article { id } ... { title } "
+        "... @skip(if: true) { excerpt } } } } }",
+        {},
+    ),
+    ("{ articles(first: 2) { edges { node { id title: excerpt excerpt: title } } } }", {}),
+    (
+        "{ topics { name children { name parent { name } } articleCount inTaxonomy } }",
+        {},
+    ),
+    (
+        "{ providers { domain articles(first: 2, sort: [{field: TITLE, direction: ASC}]) "
+        "{ edges { node { title publishedDateTime } } pageInfo { hasNextPage endCursor } } } }",
+        {},
+    ),
+    (
+        "{ articles(last: 3) { pageInfo { hasPreviousPage hasNextPage startCursor } "
+        "facets { providers { value count } months { value count } } } }",
+        {},
+    ),
+    (
+        "{ articles(first: 3) { edges { node { id similar(first: 3) { score article { title } } "
+        "related { title url(prefer: AMP_CACHE) article { id } } topics { id } } } } }",
+        {},
+    ),
+    ("{ articles(first: 101) { totalCount } }", {}),  # an error: the executor declines
+    ('{ articles(after: "nonsense") { totalCount } }', {}),
+    ('{ article(id: "x", url: "y") { id } }', {}),
+    ('{ topic(name: "nope") { name } }', {}),
+    ("{ __schema { queryType { name } } }", {}),  # introspection: Strawberry's job
+    ("query A { __typename } query B { topics { name } }", {}),  # ambiguous without a name
+]
+
+
+@pytest.mark.parametrize(("query", "variables"), ODD_QUERIES)
+def test_odd_queries_agree_with_strawberry(
+    context: Context, query: str, variables: dict[str, Any]
+) -> None:
+    agree(query, variables, context)
+
+
+def test_the_named_operation_is_run(context: Context) -> None:
+    query = "query A { __typename } query B { topics { name } }"
+    plan = EXECUTOR.plan(query, "B")
+    assert plan is not None
+    data = EXECUTOR.execute(plan, {}, context)
+    assert list(data) == ["topics"]
+    assert EXECUTOR.plan(query, "C") is None
+
+
+def test_limits_are_enforced_before_planning() -> None:
+    deep = "{ articles { edges { node { related { article { related { article { related "
+    deep += "{ article { related { article { related { article { id } } } } } } } } } } } } }"
+    assert EXECUTOR.plan(deep, None) is None
+    aliases = "{ " + " ".join(f"a{i}: __typename" for i in range(40)) + " }"
+    assert EXECUTOR.plan(aliases, None) is None
+
+
+def test_enum_type_of_prefer_is_an_enum() -> None:
+    # The generator writes `prefer` values as bare enum names; keep that true.
+    field = SCHEMA._schema.get_type("Article").fields["url"]  # type: ignore[union-attr]
+    assert isinstance(unwrap(field.args["prefer"].type), GraphQLEnumType)
+
+
+def test_serialised_articles_follow_the_variables_they_use(context: Context) -> None:
+    query = """query($p: UrlPreference!, $n: Int!) { articles(first: $n) { edges { node {
+        id url(prefer: $p) related { url(prefer: $p) } } } } }"""
+    for prefer in ("AMP_CACHE", "CANONICAL", "AMP", "CANONICAL"):
+        for n in (3, 5):
+            assert agree(query, {"p": prefer, "n": n}, context)
+
+
+def test_serialised_articles_are_not_shared_between_snapshots(write_tree: WriteTree) -> None:
+    folder = write_tree({"a.md": front_matter(title='"Before"')})
+    runtime = Runtime(Config(sources=folder_sources([folder])))
+    query = "{ articles { edges { node { title } } } }"
+    plan = EXECUTOR.plan(query, None)
+    assert plan is not None
+    asyncio.run(runtime.load())
+    before = orjson.dumps(EXECUTOR.execute(plan, {}, Context(catalog=runtime.catalog)))
+    (folder / "a.md").write_text(front_matter(title='"After"'), encoding="utf-8")
+    asyncio.run(runtime.load())
+    after = orjson.dumps(EXECUTOR.execute(plan, {}, Context(catalog=runtime.catalog)))
+    assert b"Before" in before and b"After" in after

@@ -1,0 +1,118 @@
+"""`/graphql`'s fast lane: the response cache and the direct executor, through the real app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.app import create_app
+from server.config import Config, folder_sources
+from server.testing import client as running
+from tests.conftest import SEEDS, WriteTree, front_matter
+
+PAGE = (
+    "query($n: Int!, $after: String) { articles(first: $n, after: $after) { totalCount "
+    "pageInfo { endCursor } edges { node { id title url(prefer: AMP_CACHE) "
+    "provider { name images { url } } topics { name } } } } }"
+)
+
+
+def app_for(folder: Path, **server: Any) -> Any:
+    return create_app(Config(sources=folder_sources([folder]), **server))
+
+
+async def metrics(client: Any) -> dict[str, int]:
+    return dict((await client.get("/-/metrics")).json()["graphql_requests_answered_by"])
+
+
+@pytest.mark.asyncio
+async def test_a_repeated_request_is_answered_from_the_cache_with_the_same_body() -> None:
+    body = {"query": PAGE, "variables": {"n": 5}}
+    params = {"query": PAGE, "variables": json.dumps({"n": 5})}
+    async with running(app_for(SEEDS)) as client:
+        responses = [
+            await client.post("/graphql", json=body),
+            await client.post("/graphql", json=body),
+            await client.post("/graphql", json={"variables": {"n": 5}, "query": PAGE}),
+            await client.get("/graphql", params=params),
+            await client.get("/graphql", params=params),
+        ]
+        answered = await metrics(client)
+    assert {r.status_code for r in responses} == {200}
+    assert len({r.content for r in responses}) == 1
+    assert responses[0].headers["content-type"] == "application/json"
+    # The key is the request's own bytes: reordered JSON is a new entry, answered directly.
+    assert answered == {"cache": 2, "direct": 3, "strawberry": 0}
+
+
+@pytest.mark.asyncio
+async def test_a_reload_is_never_answered_from_the_old_cache(write_tree: WriteTree) -> None:
+    folder = write_tree({"a.md": front_matter(title='"Before"')})
+    app = app_for(folder)
+    query = {"query": "{ articles { edges { node { title } } } }"}
+    async with running(app) as client:
+        before = (await client.post("/graphql", json=query)).json()
+        (folder / "a.md").write_text(front_matter(title='"After"'), encoding="utf-8")
+        await app.state.runtime.load()
+        after = (await client.post("/graphql", json=query)).json()
+    assert before["data"]["articles"]["edges"][0]["node"]["title"] == "Before"
+    assert after["data"]["articles"]["edges"][0]["node"]["title"] == "After"
+
+
+QUERIES = [
+    ("{ topics { name children { name } parent { name } articleCount } }", {}),
+    (PAGE, {"n": 3}),
+    ("{ articles(last: 2, sort: [{field: TITLE}]) { edges { cursor node { title } } } }", {}),
+    ("{ articles(first: 2) { facets { months { value count } } totalCount } }", {}),
+    ("{ articles(first: 500) { totalCount } }", {}),
+    ('{ __type(name: "Article") { name } }', {}),
+    ("{ nope }", {}),
+    ("query($x: Int!) { articles(first: $x) { totalCount } }", {"x": "three"}),
+]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("query", "variables"), QUERIES)
+async def test_direct_and_strawberry_answers_are_the_same(
+    query: str, variables: dict[str, Any]
+) -> None:
+    body = {"query": query, "variables": variables}
+    async with running(app_for(SEEDS, response_cache=0)) as fast:
+        quick = await fast.post("/graphql", json=body)
+    async with running(app_for(SEEDS, response_cache=0, direct_executor=False)) as slow:
+        reference = await slow.post("/graphql", json=body)
+    assert quick.status_code == reference.status_code
+    assert quick.json() == reference.json()
+
+
+@pytest.mark.asyncio
+async def test_errors_are_not_cached_and_go_to_strawberry() -> None:
+    bad = {"query": "{ articles(first: 500) { totalCount } }"}
+    async with running(app_for(SEEDS)) as client:
+        for _ in range(2):
+            response = await client.post("/graphql", json=bad)
+            assert "between 0 and 100" in response.json()["errors"][0]["message"]
+        answered = await metrics(client)
+    assert answered == {"cache": 0, "direct": 0, "strawberry": 2}
+
+
+@pytest.mark.asyncio
+async def test_requests_the_fast_lane_does_not_take_still_work() -> None:
+    async with running(app_for(SEEDS)) as client:
+        form = await client.post(
+            "/graphql",
+            content="query=%7B__typename%7D",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        broken = await client.post(
+            "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+        )
+        extra = await client.post(
+            "/graphql", json={"query": "{ __typename }", "extensions": {"x": 1}}
+        )
+    assert broken.status_code == 400 and broken.json()["errors"]
+    assert extra.status_code == 200 and extra.json()["data"] == {"__typename": "Query"}
+    assert form.status_code in (400, 415) and form.json()["errors"]
