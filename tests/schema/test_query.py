@@ -170,3 +170,83 @@ def test_depth_limit(context: Context) -> None:
 def test_alias_limit(context: Context) -> None:
     query = "{ " + " ".join(f"a{n}: topics {{ id }}" for n in range(40)) + " }"
     assert "aliases" in error_of(context, query)
+
+
+def test_filter_inputs_reach_the_catalog(context: Context) -> None:
+    data = run(
+        context,
+        """{
+          noSpace: articles(filter: {topics: {noneOf: ["Space"]}}, first: 100) {
+            totalCount edges { node { topics { name } } } }
+          aiBranch: articles(filter: {topics: {anyOf: ["AI"], includeSubtopics: true}}) {
+            totalCount }
+          aiOnly: articles(filter: {topics: {anyOf: ["AI"]}}) { totalCount }
+          good: articles(filter: {quality: {min: 4}}, first: 100) {
+            edges { node { quality } } }
+          amp: articles(filter: {hasAmp: true}, first: 100) {
+            edges { node { ampWebUrl cdnAmpWebUrl } } }
+          everything: articles { totalCount }
+        }""",
+    )
+    no_space = data["noSpace"]
+    assert (
+        all(t["name"] != "Space" for e in no_space["edges"] for t in e["node"]["topics"])
+        and no_space["totalCount"] < data["everything"]["totalCount"]
+    )
+    assert data["aiBranch"]["totalCount"] > data["aiOnly"]["totalCount"]
+    assert data["good"]["edges"] and all(e["node"]["quality"] >= 4 for e in data["good"]["edges"])
+    assert data["amp"]["edges"] and all(
+        e["node"]["ampWebUrl"] or e["node"]["cdnAmpWebUrl"] for e in data["amp"]["edges"]
+    )
+
+
+def test_connections_on_topics_and_providers_stay_narrowed(context: Context) -> None:
+    provider = context.catalog.providers()[0].provider.domain
+    other = context.catalog.providers()[1].provider.domain
+    data = run(
+        context,
+        """query($own: String!, $other: String!) {
+          provider(domain: $own) {
+            articleCount
+            mine: articles(filter: {providers: [$own, $other]}) { totalCount }
+            none: articles(filter: {providers: [$other]}) { totalCount }
+          }
+          topic(name: "Climate") {
+            articleCount
+            articles(filter: {topics: {anyOf: ["Energy"]}}) { edges { node { topics { name } } } }
+          }
+        }""",
+        own=provider,
+        other=other,
+    )
+    assert data["provider"]["mine"]["totalCount"] == data["provider"]["articleCount"]
+    assert data["provider"]["none"]["totalCount"] == 0
+    both = [a for a in context.catalog.order if {"Climate", "Energy"} <= set(a.topics)]
+    edges = data["topic"]["articles"]["edges"]
+    assert both and len(edges) == len(both)
+    for edge in edges:
+        assert {"Climate", "Energy"} <= {t["name"] for t in edge["node"]["topics"]}
+
+
+@pytest.mark.parametrize(
+    ("query", "phrase"),
+    [
+        ("{ articles(filter: {quality: {min: 4, max: 2}}) { totalCount } }", "quality: min (4)"),
+        (
+            "{ articles(sort: [{field: HEAT}, {field: HEAT, direction: ASC}]) { totalCount } }",
+            "HEAT is given more than once",
+        ),
+        ("{ articles(sort: [{field: RELEVANCE}]) { totalCount } }", "needs a search"),
+        ('{ articles(filter: {search: "--- ***"}) { totalCount } }', "nothing to search for"),
+        ("{ articles(filter: {visibility: DRAFT}) { totalCount } }", "preview credential"),
+        ("{ articles(last: 101) { totalCount } }", "last must be between 0 and 100"),
+        (
+            "{ articles(first: 1) { edges { node { similar(first: 101) { score } } } } }",
+            "first must be between 0 and 100",
+        ),
+    ],
+)
+def test_bad_filters_and_sorts_are_graphql_errors(
+    context: Context, query: str, phrase: str
+) -> None:
+    assert phrase in error_of(context, query)

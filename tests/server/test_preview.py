@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from schema.model import article_id
 from server.app import create_app
 from server.config import Config, folder_sources
 from server.testing import client as running
@@ -44,6 +45,7 @@ def content(write_tree: WriteTree) -> Any:
 
 EVERY_PATH = f"""{{
   byUrl: article(url: "{DRAFT_URL}") {{ title }}
+  byId: article(id: "{article_id(DRAFT_URL)}") {{ title }}
   list: articles {{ totalCount edges {{ node {{ title }} }} }}
   search: articles(filter: {{search: "crater"}}) {{ totalCount edges {{ node {{ title }} }} }}
   facets: articles {{ facets {{ topics {{ value count }} months {{ value count }} }} }}
@@ -69,7 +71,7 @@ async def test_without_the_credential_no_draft_appears_anywhere(write_tree: Writ
             result = await ask(client, EVERY_PATH, headers)
             assert "errors" not in result
             assert "floor" not in str(result["data"])  # the draft's title, nowhere
-            assert result["data"]["byUrl"] is None
+            assert result["data"]["byUrl"] is None and result["data"]["byId"] is None
             assert result["data"]["list"]["totalCount"] == 2
             assert result["data"]["search"]["totalCount"] == 1
             assert result["data"]["topic"]["articleCount"] == 1
@@ -96,6 +98,7 @@ async def test_with_the_credential_drafts_are_found_and_listed_on_request(
         public = await ask(client, EVERY_PATH)
     data = result["data"]
     assert data["byUrl"]["title"] == "Lunar rover crosses the crater floor"
+    assert data["byId"] == data["byUrl"]
     assert data["list"]["totalCount"] == 2  # lists show drafts only when asked
     links = data["withLinks"]["edges"][0]["node"]
     assert links["related"][0]["article"]["title"] == "Lunar rover crosses the crater floor"
