@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
+from typing import TypeVar, cast
 
 from schema.model import Article, Image, Links, Provider, Related, Topic, article_id
 
@@ -147,9 +148,27 @@ def _provider(value: object) -> Provider:
         name = _text(raw, "name", required=True)
         domain = _text(raw, "domain", required=True)
         assert name is not None and domain is not None
-        return Provider(name=name.strip(), domain=domain.strip().lower(), images=_images(raw))
+        provider = Provider(name.strip(), domain.strip().lower(), _images(raw))
     except FieldError as error:
         raise _within("provider", error) from None
+    return _shared(provider)
+
+
+# Thousands of articles name the same few providers and topics: equal values are shared,
+# which keeps a large catalog's memory near what its distinct values need.
+_SHARED: dict[object, object] = {}
+_SHARED_LIMIT = 65536
+_Value = TypeVar("_Value", Provider, str)
+
+
+def _shared(value: _Value) -> _Value:
+    known = _SHARED.get(value)
+    if known is not None:
+        return cast(_Value, known)
+    if len(_SHARED) >= _SHARED_LIMIT:
+        _SHARED.clear()
+    _SHARED[value] = value
+    return value
 
 
 def _links(record: Mapping[str, object], *, required: bool) -> Links:
@@ -169,7 +188,7 @@ def _topics(record: Mapping[str, object]) -> tuple[str, ...]:
     for index, item in enumerate(_sequence(record, "topics")):
         if not isinstance(item, str) or not item.strip():
             raise FieldError(f"topics[{index}]", f"expected a topic name, got {_describe(item)}")
-        name = item.strip()
+        name = _shared(item.strip())
         if name not in topics:
             topics.append(name)
     return tuple(topics)

@@ -35,15 +35,48 @@ def _field_problem(record: RawRecord, source: str, error: normalise.FieldError) 
     )
 
 
-def _articles(batches: Iterable[tuple[str, SourceBatch]], problems: list[Problem]) -> list[Article]:
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A taxonomy topic with where it was defined, for duplicate warnings."""
+
+    topic: Topic
+    origin: str
+    line: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceArticles:
+    """One source's batch as model objects. The runtime keeps this, not the raw records,
+    which take several times the memory."""
+
+    articles: list[Article]
+    taxonomy: list[Located]
+    problems: list[Problem]
+    records: int
+
+
+def normalise_batch(source: str, batch: SourceBatch) -> SourceArticles:
+    """Every record of one source's batch as a model object, or a problem naming its field."""
+    problems = list(batch.problems)
+    articles: list[Article] = []
+    for record in batch.articles:
+        try:
+            articles.append(normalise.article(record.data, record.origin, source))
+        except normalise.FieldError as error:
+            problems.append(_field_problem(record, source, error))
+    taxonomy: list[Located] = []
+    for record in batch.topics:
+        try:
+            taxonomy.append(Located(normalise.topic(record.data), record.origin, record.line))
+        except normalise.FieldError as error:
+            problems.append(_field_problem(record, source, error))
+    return SourceArticles(articles, taxonomy, problems, len(batch.articles))
+
+
+def _articles(parts: Iterable[SourceArticles], problems: list[Problem]) -> list[Article]:
     winners: dict[str, Article] = {}
-    for source, batch in batches:
-        for record in batch.articles:
-            try:
-                article = normalise.article(record.data, record.origin, source)
-            except normalise.FieldError as error:
-                problems.append(_field_problem(record, source, error))
-                continue
+    for part in parts:
+        for article in part.articles:
             held = winners.get(article.id)
             if held is None:
                 winners[article.id] = article
@@ -62,21 +95,17 @@ def _articles(batches: Iterable[tuple[str, SourceBatch]], problems: list[Problem
     return list(winners.values())
 
 
-def _taxonomy(batches: Iterable[tuple[str, SourceBatch]], problems: list[Problem]) -> list[Topic]:
+def _taxonomy(parts: Iterable[tuple[str, SourceArticles]], problems: list[Problem]) -> list[Topic]:
     topics: dict[str, Topic] = {}
-    for source, batch in batches:
-        for record in batch.topics:
-            try:
-                topic = normalise.topic(record.data)
-            except normalise.FieldError as error:
-                problems.append(_field_problem(record, source, error))
-                continue
+    for source, part in parts:
+        for located in part.taxonomy:
+            topic = located.topic
             if topic.name.casefold() in topics:
                 problems.append(
                     Problem(
-                        record.origin,
+                        located.origin,
                         f"topic {topic.name!r} is defined twice; the first definition is kept",
-                        record.line,
+                        located.line,
                         "name",
                         Severity.WARNING,
                         source,
@@ -89,7 +118,7 @@ def _taxonomy(batches: Iterable[tuple[str, SourceBatch]], problems: list[Problem
 
 @dataclass(frozen=True, slots=True)
 class Normalised:
-    """Every batch's records as model objects, before enrichment and indexing."""
+    """Every source's articles, de-duplicated, before enrichment and indexing."""
 
     articles: list[Article]
     taxonomy: list[Topic]
@@ -97,13 +126,17 @@ class Normalised:
     records: int
 
 
+def merge(parts: list[tuple[str, SourceArticles]]) -> Normalised:
+    """One article per canonical URL and one topic per name, across every source."""
+    problems = [problem for _, part in parts for problem in part.problems]
+    articles = _articles((part for _, part in parts), problems)
+    taxonomy = _taxonomy(parts, problems)
+    return Normalised(articles, taxonomy, problems, sum(part.records for _, part in parts))
+
+
 def normalise_batches(batches: list[tuple[str, SourceBatch]]) -> Normalised:
     """Normalise and de-duplicate the records of every (source name, batch)."""
-    problems = [problem for _, batch in batches for problem in batch.problems]
-    articles = _articles(batches, problems)
-    taxonomy = _taxonomy(batches, problems)
-    records = sum(len(batch.articles) for _, batch in batches)
-    return Normalised(articles, taxonomy, problems, records)
+    return merge([(name, normalise_batch(name, batch)) for name, batch in batches])
 
 
 def build_catalog(batches: list[tuple[str, SourceBatch]]) -> Ingested:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from server.catalog import Catalog
 from server.config import Config, ConfigError, SourceConfig
 from server.enrich import enrich
-from server.ingest import Ingested, normalise_batches
+from server.ingest import Ingested, SourceArticles, merge, normalise_batch
 from server.plugin_manager import Plugins, load_plugins
 from server.sources import PolledSource, Problem, Source, SourceBatch, SourceType
 
@@ -73,7 +74,10 @@ class Runtime:
             e.name: SourceState(e.name, e.type, details=_details(self.sources[e.name]))
             for e in config.sources
         }
-        self._batches: dict[str, SourceBatch] = {}
+        # Each source's last good batch, normalised; the raw batch itself is only watched,
+        # to tell "the same batch again" (nothing changed) from a new one.
+        self._normalised: dict[str, SourceArticles] = {}
+        self._last_batch: dict[str, weakref.ref[SourceBatch]] = {}
         self._loading = {name: asyncio.Lock() for name in self.sources}
         self._intervals = {
             name: source.poll_interval
@@ -125,8 +129,11 @@ class Runtime:
                 log.warning("source %r failed: %s", name, error)
                 log.debug("source %r failed", name, exc_info=True)
             else:
-                if batch is not self._batches.get(name):
-                    self._batches[name] = batch
+                last = self._last_batch.get(name)
+                if last is None or last() is not batch:
+                    normalised = await asyncio.to_thread(normalise_batch, name, batch)
+                    self._normalised[name] = normalised
+                    self._last_batch[name] = weakref.ref(batch)
                     self._generation += 1
                 self.states[name] = replace(
                     self._attempted(name, started),
@@ -151,7 +158,7 @@ class Runtime:
         )
 
     async def _build(self) -> Ingested:
-        normalised = await asyncio.to_thread(normalise_batches, list(self._batches.items()))
+        normalised = await asyncio.to_thread(merge, list(self._normalised.items()))
         articles, problems = await enrich(
             normalised.articles, self.plugins.enrichers(), self.config.enrich_timeout
         )

@@ -53,7 +53,7 @@ class RawRecord:
         return self.field_lines.get(top, self.line)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class SourceBatch:
     """What one load of a source produced."""
 
