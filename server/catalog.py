@@ -14,14 +14,17 @@ from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from datetime import UTC
+from typing import Generic, TypeVar, cast
 
 from schema.model import Article, Provider, Topic
 from schema.normalise import slug
+from server import bitset
 from server.search import SearchIndex
 from server.selection import (
     NEWEST_FIRST,
     ArticleFilter,
+    Facets,
     Indexed,
     Order,
     Selection,
@@ -78,9 +81,9 @@ class _Picked(Generic[T]):
         return self._values[self._positions[index]]
 
 
-# One condition of a filter: the positions that can match (None: any), and the check each
-# article must pass when the walk is driven by another condition's positions.
-_Condition = tuple[Sequence[int] | None, Callable[[Article], bool]]
+# One condition of a filter: the positions it allows as an index, when it is one (None
+# otherwise), and the same positions as a set, made when needed.
+_Condition = tuple[Sequence[int] | None, Callable[[], int]]
 
 
 class Catalog:
@@ -125,12 +128,17 @@ class Catalog:
         self._children = self._index_children()
         self._providers = self._index_providers()
         self._types = self._index(lambda a: a.type)
-        self._status = self._index(lambda a: a.published)
+        self._indexes: dict[str, Mapping[object, Sequence[int]]] = {
+            "topic": {key: entry.positions for key, entry in self._topics.items()},
+            "provider": {domain: e.positions for domain, e in self._providers.items()},
+            "type": cast(Mapping[object, Sequence[int]], self._types),
+        }
+        self._masks: dict[tuple[str, object], int] = {}
         self._search: SearchIndex | None = None
         self._lock = threading.Lock()
         self._preview_lock = threading.Lock()
         self._search_lock = threading.Lock()
-        self._searches: OrderedDict[str, Mapping[str, float]] = OrderedDict()
+        self._searches: OrderedDict[str, tuple[Mapping[str, float], int]] = OrderedDict()
         self._cursor_memos: dict[tuple[Order, ...], dict[str, str]] = {}
         self._sorted: OrderedDict[object, tuple[list[Article], list[SortKey]]] = OrderedDict()
 
@@ -248,18 +256,27 @@ class Catalog:
     def select(self, where: ArticleFilter, orders: Sequence[Order] = ()) -> Selection:
         """The articles matching every condition of `where`, sorted by `orders` (default:
         relevance when searching, else newest first), ties broken by newest first, then id."""
-        scores = self._scores(where.search) if where.search is not None else None
+        found = self._scores(where.search) if where.search is not None else None
+        scores = None if found is None else found[0]
         if not orders:
             orders = (Order(SortField.RELEVANCE),) if scores is not None else NEWEST_FIRST
         if scores is None and any(order.field is SortField.RELEVANCE for order in orders):
             raise SearchUnavailable("sorting by RELEVANCE needs a search in the filter")
         orders = complete(orders)
-        items, keys, bounds, keep = self._matching(where, scores)
+        matching = self._matching(where, None if found is None else found[1])
         if orders == NEWEST_FIRST:
-            return Selection(items, keys, bounds, keep, orders, scores, self._cursors(orders))
-        ordered, ordered_keys = self._sorted_matches(where, orders, scores)
+            return matching.selection(orders, scores, self._cursors(orders))
+        ordered, ordered_keys = self._sorted_matches(where, orders, scores, matching)
         cursors = None if scores is not None else self._cursors(orders)
-        return Selection(ordered, ordered_keys, (0, len(ordered)), None, orders, scores, cursors)
+        return Selection(
+            ordered,
+            ordered_keys,
+            (0, len(ordered)),
+            orders,
+            facets=matching.facets,
+            scores=scores,
+            cursors=cursors,
+        )
 
     def _cursors(self, orders: tuple[Order, ...]) -> dict[str, str] | None:
         """The memo of cursors for one order (without relevance, a cursor depends only on the
@@ -269,35 +286,40 @@ class Catalog:
             memo = self._cursor_memos.setdefault(orders, {})
         return memo
 
-    def _scores(self, search: str) -> Mapping[str, float]:
-        """The search's hits and scores; recent searches are remembered, as paging through
-        results asks for the same search again and again."""
+    def _scores(self, search: str) -> tuple[Mapping[str, float], int]:
+        """The search's hits with their scores, and as a set of positions; recent searches are
+        remembered, as paging through results asks for the same search again and again."""
         with self._lock:
             if (cached := self._searches.get(search)) is not None:
                 self._searches.move_to_end(search)
                 return cached
         scores = self.search_index.match(search)
+        position = self.position
+        hits = bitset.from_positions((position[i] for i in scores if i in position), len(self))
         with self._lock:
-            self._searches[search] = scores
+            self._searches[search] = (scores, hits)
             while len(self._searches) > _SORTED_CACHE_SIZE:
                 self._searches.popitem(last=False)
-        return scores
+        return scores, hits
 
     def _sorted_matches(
-        self, where: ArticleFilter, orders: tuple[Order, ...], scores: Mapping[str, float] | None
+        self,
+        where: ArticleFilter,
+        orders: tuple[Order, ...],
+        scores: Mapping[str, float] | None,
+        matching: _Matching,
     ) -> tuple[list[Article], list[SortKey]]:
         cache_key = (where, orders)
         with self._lock:
             if (cached := self._sorted.get(cache_key)) is not None:
                 self._sorted.move_to_end(cache_key)
                 return cached
-        items, keys, bounds, keep = self._matching(where, scores)
-        found = Selection(items, keys, bounds, keep, NEWEST_FIRST)
 
         def key(article: Article) -> SortKey:
             score = None if scores is None else scores.get(article.id)
             return composite_key(sort_values(article, orders, score), orders, article.id)
 
+        found = matching.selection(NEWEST_FIRST, None, None)
         pairs = sorted(((key(a), a) for a in found), key=lambda pair: pair[0])
         result = ([a for _, a in pairs], [k for k, _ in pairs])
         with self._lock:
@@ -306,90 +328,116 @@ class Catalog:
                 self._sorted.popitem(last=False)
         return result
 
-    def _matching(
-        self, where: ArticleFilter, scores: Mapping[str, float] | None
-    ) -> tuple[
-        Indexed[Article], Indexed[SortKey], tuple[int, int], Callable[[Article], bool] | None
-    ]:
-        """The newest-first candidates, the date-bounded slice of them, and the check the
-        candidates must also pass."""
-        conditions = self._conditions(where, scores)
-        indexed = [c for c in conditions if c[0] is not None]
-        if indexed:
-            # Walk the shortest index; every other condition is checked article by article.
-            driver = min(indexed, key=lambda condition: len(condition[0] or ()))
-            positions = driver[0] or ()
-            checks = [check for c in conditions if c is not driver for _, check in [c]]
-            items: Indexed[Article] = _Picked(self.order, positions)
-            keys: Indexed[SortKey] = _Picked(self.keys, positions)
-        else:
-            positions = range(len(self.order))
-            checks = [check for _, check in conditions]
-            items, keys = self.order, self.keys
-        bounds = self._within_dates(positions, where)
-        if not checks:
-            return items, keys, bounds, None
-        if len(checks) == 1:
-            return items, keys, bounds, checks[0]
-        return items, keys, bounds, lambda a: all(check(a) for check in checks)
+    def _matching(self, where: ArticleFilter, hits: int | None) -> _Matching:
+        """The newest-first matches: a whole index when one condition has one and nothing
+        else filters, else the set of positions every condition allows."""
+        low, high = self._within_dates(where)
+        conditions = self._conditions(where, hits)
+        dates = bitset.span(low, high)
+        if not conditions:
+            return _Matching(self, self.order, self.keys, (low, high), None, lambda: dates)
+        index, mask = conditions[0]
+        if len(conditions) == 1 and index is not None:
+            positions = index
+            bounds = (bisect_left(positions, low), bisect_left(positions, high))
+            items, keys = _Picked(self.order, positions), _Picked(self.keys, positions)
+            return _Matching(self, items, keys, bounds, None, lambda: mask() & dates)
+        members = dates
+        for _, condition in conditions:
+            members &= condition()
+        return _Matching(self, self.order, self.keys, (low, high), members, lambda: members)
 
-    def _conditions(
-        self, where: ArticleFilter, scores: Mapping[str, float] | None
-    ) -> list[_Condition]:
+    def _conditions(self, where: ArticleFilter, hits: int | None) -> list[_Condition]:
+        """Each condition as its index (when it is one) and the set of positions it allows."""
         conditions: list[_Condition] = []
         # A public catalog holds no drafts, so only a preview catalog needs the status index.
         if where.visibility is Visibility.DRAFT or (
             where.visibility is Visibility.PUBLISHED and self.preview
         ):
             wanted = where.visibility is Visibility.PUBLISHED
-            conditions.append((self._status.get(wanted, []), lambda a: a.published == wanted))
+            conditions.append(self._index_condition("status", [wanted]))
         for name in where.topics_all:
-            conditions.append(self._topics_condition((name,), where.include_subtopics))
+            keys = sorted(self._topic_family(name, where.include_subtopics))
+            conditions.append(self._index_condition("topic", keys))
         if where.topics_any:
-            conditions.append(self._topics_condition(where.topics_any, where.include_subtopics))
+            keys = sorted(self._topic_names(where.topics_any, where.include_subtopics))
+            conditions.append(self._index_condition("topic", keys))
         if where.topics_none:
-            excluded = self._topic_names(where.topics_none, where.include_subtopics)
-            conditions.append((None, lambda a: not any(t.casefold() in excluded for t in a.topics)))
+            keys = sorted(self._topic_names(where.topics_none, where.include_subtopics))
+            excluded = self._index_condition("topic", keys)[1]
+            everything = bitset.span(0, len(self))
+            conditions.append((None, lambda: everything & ~excluded()))
         if where.providers is not None:
-            domains = {d.strip().lower() for d in where.providers}
-            conditions.append(
-                (
-                    self._union(
-                        self._providers[d].positions for d in domains if d in self._providers
-                    ),
-                    lambda a: a.provider.domain in domains,
-                )
-            )
+            domains = sorted({d.strip().lower() for d in where.providers})
+            conditions.append(self._index_condition("provider", domains))
         if where.types is not None:
-            kinds = {t.strip().lower() for t in where.types}
-            conditions.append(
-                (
-                    self._union(self._types[k] for k in kinds if k in self._types),
-                    lambda a: a.type in kinds,
-                )
-            )
-        for attribute, (low, high) in (("quality", where.quality), ("heat", where.heat)):
+            kinds = sorted({t.strip().lower() for t in where.types})
+            conditions.append(self._index_condition("type", kinds))
+        for kind, (low, high) in (("quality", where.quality), ("heat", where.heat)):
             if low is not None or high is not None:
-                conditions.append((None, _in_range(attribute, low, high)))
+                values = [
+                    value
+                    for value in self._values(kind)
+                    if isinstance(value, int)
+                    and (low is None or value >= low)
+                    and (high is None or value <= high)
+                ]
+                conditions.append((None, self._index_condition(kind, values)[1]))
         if where.has_amp is not None:
-            has_amp = where.has_amp
-            conditions.append(
-                (None, lambda a: bool(a.links.amp_web_url or a.links.cdn_amp_web_url) == has_amp)
-            )
-        if scores is not None:
-            position = self.position
-            conditions.append(
-                (sorted(position[i] for i in scores if i in position), lambda a: a.id in scores)
-            )
+            conditions.append((None, self._index_condition("amp", [where.has_amp])[1]))
+        if hits is not None:
+            found = hits
+            conditions.append((None, lambda: found))
         return conditions
+
+    def _index_condition(self, kind: str, values: Sequence[object]) -> _Condition:
+        """The articles whose `kind` is any of `values`: positions and their set."""
+        index = self._values(kind)
+        lists = [index[v] for v in values if v in index]
+        positions = lists[0] if len(lists) == 1 else self._union(lists)
+
+        def mask() -> int:
+            found = 0
+            for value in values:
+                found |= self._mask(kind, value)
+            return found
+
+        return positions, mask
+
+    def _values(self, kind: str) -> Mapping[object, Sequence[int]]:
+        """Each value of one indexed attribute, with the positions of the articles holding it."""
+        index = self._indexes.get(kind)
+        if index is None:
+            attribute = _ATTRIBUTES[kind]
+            index = self._indexes[kind] = self._index(attribute)
+        return index
+
+    def _mask(self, kind: str, value: object) -> int:
+        found = self._masks.get((kind, value))
+        if found is None:
+            positions = self._values(kind).get(value, ())
+            found = self._masks[kind, value] = bitset.from_positions(positions, len(self))
+        return found
+
+    def facets(self, members: int) -> Facets:
+        """Counts over a set of positions by topic, provider, type and month."""
+
+        def counts(kind: str, name: Callable[[object], str]) -> list[tuple[str, int]]:
+            found = [
+                (name(value), (members & self._mask(kind, value)).bit_count())
+                for value in self._values(kind)
+            ]
+            return sorted(((v, c) for v, c in found if c), key=lambda item: (-item[1], item[0]))
+
+        return Facets(
+            topics=counts("topic", lambda key: self._topics[str(key)].topic.name),
+            providers=counts("provider", str),
+            types=counts("type", str),
+            months=counts("month", str),
+        )
 
     def _topic_names(self, names: Iterable[str], subtopics: bool) -> set[str]:
         return set().union(*(self._topic_family(name, subtopics) for name in names))
-
-    def _topics_condition(self, names: Sequence[str], subtopics: bool) -> _Condition:
-        wanted = self._topic_names(names, subtopics)
-        positions = self._union(self._topics[key].positions for key in sorted(wanted))
-        return positions, lambda a: any(t.casefold() in wanted for t in a.topics)
 
     @staticmethod
     def _union(indexes: Iterable[Sequence[int]]) -> Sequence[int]:
@@ -402,26 +450,70 @@ class Catalog:
                 merged.append(position)
         return merged
 
-    def _within_dates(self, positions: Sequence[int], where: ArticleFilter) -> tuple[int, int]:
-        """The slice of an index within `since`..`until` (both inclusive), by bisection."""
+    def _within_dates(self, where: ArticleFilter) -> tuple[int, int]:
+        """The positions within `since`..`until` (both inclusive), by bisection."""
         low, high = 0, len(self.order)
         if where.until is not None:
             low = bisect_left(self.keys, ((0, -where.until.timestamp()),))
         if where.since is not None:
             high = bisect_right(self.keys, ((0, -where.since.timestamp()), _AFTER_EVERY_ID))
-        return bisect_left(positions, low), bisect_left(positions, high)
+        return low, high
 
 
 _AFTER_EVERY_ID = "\U0010ffff"
 
 
-def _in_range(attribute: str, low: int | None, high: int | None) -> Callable[[Article], bool]:
-    """Articles whose `attribute` is known and within `low`..`high` (inclusive)."""
+def _month(article: Article) -> str:
+    return article.published_date_time.astimezone(UTC).strftime("%Y-%m")
 
-    def check(article: Article) -> bool:
-        value: int | None = getattr(article, attribute)
-        if value is None:
-            return False
-        return (low is None or value >= low) and (high is None or value <= high)
 
-    return check
+# How each single-valued attribute is indexed on first use (topics are indexed up front).
+_ATTRIBUTES: dict[str, Callable[[Article], object]] = {
+    "provider": lambda a: a.provider.domain,
+    "type": lambda a: a.type,
+    "status": lambda a: a.published,
+    "month": _month,
+    "quality": lambda a: a.quality,
+    "heat": lambda a: a.heat,
+    "amp": lambda a: bool(a.links.amp_web_url or a.links.cdn_amp_web_url),
+}
+
+
+class _Matching:
+    """The newest-first matches of a filter, before any other order is applied: `items`
+    within `bounds`, limited to `members` when that is given; `everything` makes the set of
+    all the matches, for facets."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        items: Indexed[Article],
+        keys: Indexed[SortKey],
+        bounds: tuple[int, int],
+        members: int | None,
+        everything: Callable[[], int],
+    ) -> None:
+        self._catalog = catalog
+        self._items, self._keys, self._bounds = items, keys, bounds
+        self._members = members
+        self._everything = everything
+
+    def selection(
+        self,
+        orders: tuple[Order, ...],
+        scores: Mapping[str, float] | None,
+        cursors: dict[str, str] | None,
+    ) -> Selection:
+        return Selection(
+            self._items,
+            self._keys,
+            self._bounds,
+            orders,
+            members=self._members,
+            facets=self.facets,
+            scores=scores,
+            cursors=cursors,
+        )
+
+    def facets(self) -> Facets:
+        return self._catalog.facets(self._everything())

@@ -12,14 +12,14 @@ import base64
 import binascii
 import json
 from bisect import bisect_left, bisect_right
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 from typing import Protocol, TypeVar
 
 from schema.model import Article
+from server import bitset
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -204,10 +204,6 @@ class Facets:
     months: list[tuple[str, int]]
 
 
-def _ranked(counter: Counter[str]) -> list[tuple[str, int]]:
-    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
-
-
 def window(first: int | None, last: int | None) -> tuple[int | None, int | None]:
     """Relay's `first`/`last`, checked and defaulted: without either, the first 25."""
     for name, value in (("first", first), ("last", last)):
@@ -221,8 +217,9 @@ def window(first: int | None, last: int | None) -> tuple[int | None, int | None]
 class Selection:
     """The articles matching a filter, in the order of `orders`.
 
-    `items[start:stop]`, kept where `keep` passes, are the matches in order; `keys` holds each
-    item's `composite_key`, so that a cursor is found by bisection.
+    `items[start:stop]` are the candidates in order, limited to the positions in `members`
+    when that is given; `keys` holds each item's `composite_key`, so that a cursor is found by
+    bisection; `facets` counts the whole selection.
     """
 
     def __init__(
@@ -230,15 +227,18 @@ class Selection:
         items: Indexed[Article],
         keys: Indexed[SortKey],
         bounds: tuple[int, int],
-        keep: Callable[[Article], bool] | None,
         orders: tuple[Order, ...],
+        *,
+        facets: Callable[[], Facets],
+        members: int | None = None,
         scores: Mapping[str, float] | None = None,
         cursors: dict[str, str] | None = None,
     ) -> None:
         self._items = items
         self._keys = keys
         self._start, self._stop = bounds
-        self._keep = keep
+        self._members = members
+        self._facets = facets
         self.orders = orders
         self.scores = scores
         self.cursors = cursors  # article id -> cursor, shared by selections in this order
@@ -248,26 +248,27 @@ class Selection:
         return composite_key(position.values, self.orders, position.article_id)
 
     def count(self) -> int:
-        if self._keep is None:
+        if self._members is None:
             return self._stop - self._start
-        return sum(1 for _ in self._forward(self._start, self._stop))
+        return (self._members & bitset.span(self._start, self._stop)).bit_count()
 
     def __iter__(self) -> Iterator[Article]:
         return self._forward(self._start, self._stop)
 
     def _forward(self, start: int, stop: int) -> Iterator[Article]:
-        items, keep = self._items, self._keep
-        for index in range(start, stop):
-            article = items[index]
-            if keep is None or keep(article):
-                yield article
+        items = self._items
+        if self._members is None:
+            return (items[index] for index in range(start, stop))
+        return (items[index] for index in bitset.forward(self._members, start, stop))
 
     def _backward(self, start: int, stop: int) -> Iterator[Article]:
-        items, keep = self._items, self._keep
-        for index in range(stop - 1, start - 1, -1):
-            article = items[index]
-            if keep is None or keep(article):
-                yield article
+        items = self._items
+        if self._members is None:
+            return (items[index] for index in range(stop - 1, start - 1, -1))
+        return (items[index] for index in bitset.backward(self._members, start, stop))
+
+    def facets(self) -> Facets:
+        return self._facets()
 
     def cursor(self, article: Article) -> str:
         if self.cursors is not None and (known := self.cursors.get(article.id)) is not None:
@@ -310,18 +311,6 @@ class Selection:
         articles = taken[:last][::-1]
         has_next = before is not None and _any(self._forward(high, self._stop))
         return Page(articles, has_next, has_previous)
-
-    def facets(self) -> Facets:
-        topics: Counter[str] = Counter()
-        providers: Counter[str] = Counter()
-        types: Counter[str] = Counter()
-        months: Counter[str] = Counter()
-        for article in self:
-            topics.update(article.topics)
-            providers[article.provider.domain] += 1
-            types[article.type] += 1
-            months[article.published_date_time.astimezone(UTC).strftime("%Y-%m")] += 1
-        return Facets(_ranked(topics), _ranked(providers), _ranked(types), _ranked(months))
 
 
 def _take(articles: Iterator[Article], limit: int) -> list[Article]:
