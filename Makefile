@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint schema clean
+.PHONY: run test lint schema bench clean
 
 $(VENV)/.installed: pyproject.toml examples/newsgraph-reading-time/pyproject.toml
 	python3 -m venv $(VENV)
@@ -18,10 +18,13 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy --strict server schema plugins examples/newsgraph-reading-time/newsgraph_reading_time
+	$(VENV)/bin/mypy --strict server schema plugins bench examples/newsgraph-reading-time/newsgraph_reading_time
 
 schema: $(VENV)/.installed
 	$(VENV)/bin/newsgraph export-schema
+
+bench: $(VENV)/.installed
+	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
