@@ -8,7 +8,6 @@ it needs. Orders other than newest-first are sorted once per filter and kept in 
 
 from __future__ import annotations
 
-import heapq
 import threading
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
@@ -81,9 +80,9 @@ class _Picked(Generic[T]):
         return self._values[self._positions[index]]
 
 
-# One condition of a filter: the positions it allows as an index, when it is one (None
-# otherwise), and the same positions as a set, made when needed.
-_Condition = tuple[Sequence[int] | None, Callable[[], int]]
+# One condition of a filter: makers of the positions it allows as an index, when it is one
+# (None otherwise), and of the same positions as a set; each is made only when needed.
+_Condition = tuple[Callable[[], Sequence[int]] | None, Callable[[], int]]
 
 
 class Catalog:
@@ -138,7 +137,7 @@ class Catalog:
         self._lock = threading.Lock()
         self._preview_lock = threading.Lock()
         self._search_lock = threading.Lock()
-        self._searches: OrderedDict[str, tuple[Mapping[str, float], int]] = OrderedDict()
+        self._searches: OrderedDict[str, _Hits] = OrderedDict()
         self._cursor_memos: dict[tuple[Order, ...], dict[str, str]] = {}
         self._sorted: OrderedDict[object, tuple[list[Article], list[SortKey]]] = OrderedDict()
 
@@ -256,16 +255,18 @@ class Catalog:
     def select(self, where: ArticleFilter, orders: Sequence[Order] = ()) -> Selection:
         """The articles matching every condition of `where`, sorted by `orders` (default:
         relevance when searching, else newest first), ties broken by newest first, then id."""
-        found = self._scores(where.search) if where.search is not None else None
-        scores = None if found is None else found[0]
+        found = self._search_hits(where.search) if where.search is not None else None
+        scores = None if found is None else found.scores
         if not orders:
             orders = (Order(SortField.RELEVANCE),) if scores is not None else NEWEST_FIRST
         if scores is None and any(order.field is SortField.RELEVANCE for order in orders):
             raise SearchUnavailable("sorting by RELEVANCE needs a search in the filter")
         orders = complete(orders)
-        matching = self._matching(where, None if found is None else found[1])
+        matching = self._matching(where, None if found is None else found.hits)
         if orders == NEWEST_FIRST:
             return matching.selection(orders, scores, self._cursors(orders))
+        if found is not None and orders == _BEST_FIRST:
+            return self._ranked_selection(found, matching)
         ordered, ordered_keys = self._sorted_matches(where, orders, scores, matching)
         cursors = None if scores is not None else self._cursors(orders)
         return Selection(
@@ -286,21 +287,39 @@ class Catalog:
             memo = self._cursor_memos.setdefault(orders, {})
         return memo
 
-    def _scores(self, search: str) -> tuple[Mapping[str, float], int]:
-        """The search's hits with their scores, and as a set of positions; recent searches are
-        remembered, as paging through results asks for the same search again and again."""
+    def _search_hits(self, search: str) -> _Hits:
+        """The search's hits; recent searches are remembered, as paging through results asks
+        for the same search again and again."""
         with self._lock:
             if (cached := self._searches.get(search)) is not None:
                 self._searches.move_to_end(search)
                 return cached
-        scores = self.search_index.match(search)
-        position = self.position
-        hits = bitset.from_positions((position[i] for i in scores if i in position), len(self))
+        found = _Hits(self, self.search_index.match(search))
         with self._lock:
-            self._searches[search] = (scores, hits)
+            self._searches[search] = found
             while len(self._searches) > _SORTED_CACHE_SIZE:
                 self._searches.popitem(last=False)
-        return scores, hits
+        return found
+
+    def _ranked_selection(self, found: _Hits, matching: _Matching) -> Selection:
+        """Best first, walking the search's own ranking and keeping what the filter allows."""
+        members = matching.everything()
+        allowed = members.to_bytes((len(self) + 7) // 8, "little")
+        ranked, keys, positions = found.ranked()
+
+        def keep(index: int) -> bool:
+            position = positions[index]
+            return bool(allowed[position >> 3] >> (position & 7) & 1)
+
+        return Selection(
+            ranked,
+            keys,
+            (0, len(ranked)),
+            _BEST_FIRST,
+            facets=matching.facets,
+            keep=(keep, members.bit_count()),
+            scores=found.scores,
+        )
 
     def _sorted_matches(
         self,
@@ -338,7 +357,7 @@ class Catalog:
             return _Matching(self, self.order, self.keys, (low, high), None, lambda: dates)
         index, mask = conditions[0]
         if len(conditions) == 1 and index is not None:
-            positions = index
+            positions = index()
             bounds = (bisect_left(positions, low), bisect_left(positions, high))
             items, keys = _Picked(self.order, positions), _Picked(self.keys, positions)
             return _Matching(self, items, keys, bounds, None, lambda: mask() & dates)
@@ -391,10 +410,10 @@ class Catalog:
         return conditions
 
     def _index_condition(self, kind: str, values: Sequence[object]) -> _Condition:
-        """The articles whose `kind` is any of `values`: positions and their set."""
-        index = self._values(kind)
-        lists = [index[v] for v in values if v in index]
-        positions = lists[0] if len(lists) == 1 else self._union(lists)
+        """The articles whose `kind` is any of `values`."""
+
+        def positions() -> Sequence[int]:
+            return self._values(kind).get(values[0], ())
 
         def mask() -> int:
             found = 0
@@ -402,7 +421,9 @@ class Catalog:
                 found |= self._mask(kind, value)
             return found
 
-        return positions, mask
+        # Only a single value's index can be walked as it is; a union would have to be merged
+        # on every request, where the set needs no more than one OR per value.
+        return (positions if len(values) == 1 else None), mask
 
     def _values(self, kind: str) -> Mapping[object, Sequence[int]]:
         """Each value of one indexed attribute, with the positions of the articles holding it."""
@@ -439,17 +460,6 @@ class Catalog:
     def _topic_names(self, names: Iterable[str], subtopics: bool) -> set[str]:
         return set().union(*(self._topic_family(name, subtopics) for name in names))
 
-    @staticmethod
-    def _union(indexes: Iterable[Sequence[int]]) -> Sequence[int]:
-        lists = list(indexes)
-        if len(lists) == 1:
-            return lists[0]
-        merged: list[int] = []
-        for position in heapq.merge(*lists):
-            if not merged or merged[-1] != position:
-                merged.append(position)
-        return merged
-
     def _within_dates(self, where: ArticleFilter) -> tuple[int, int]:
         """The positions within `since`..`until` (both inclusive), by bisection."""
         low, high = 0, len(self.order)
@@ -477,6 +487,37 @@ _ATTRIBUTES: dict[str, Callable[[Article], object]] = {
     "heat": lambda a: a.heat,
     "amp": lambda a: bool(a.links.amp_web_url or a.links.cdn_amp_web_url),
 }
+
+
+_BEST_FIRST = complete((Order(SortField.RELEVANCE),))
+
+
+class _Hits:
+    """A search's hits: scores by id, the set of their positions, and (made on first use)
+    their ranking, best first, ties newest first, then by id."""
+
+    def __init__(self, catalog: Catalog, scores: Mapping[str, float]) -> None:
+        self.scores = scores
+        position = catalog.position
+        self._positions = [position[i] for i in scores if i in position]
+        self.hits = bitset.from_positions(self._positions, len(catalog))
+        self._catalog = catalog
+        self._ranked: tuple[list[Article], list[SortKey], list[int]] | None = None
+
+    def ranked(self) -> tuple[list[Article], list[SortKey], list[int]]:
+        """The hits best first, with each one's sort key and catalog position."""
+        if self._ranked is None:
+            order, scores = self._catalog.order, self.scores
+            # The same keys as `composite_key` gives for RELEVANCE, then newest first, by id.
+            keyed = sorted(
+                (((0, -scores[order[p].id]), *sort_key(order[p])), p) for p in self._positions
+            )
+            self._ranked = (
+                [order[p] for _, p in keyed],
+                [key for key, _ in keyed],
+                [p for _, p in keyed],
+            )
+        return self._ranked
 
 
 class _Matching:
@@ -514,6 +555,10 @@ class _Matching:
             scores=scores,
             cursors=cursors,
         )
+
+    def everything(self) -> int:
+        """The set of every match's position."""
+        return self._everything()
 
     def facets(self) -> Facets:
         return self._catalog.facets(self._everything())

@@ -218,8 +218,9 @@ class Selection:
     """The articles matching a filter, in the order of `orders`.
 
     `items[start:stop]` are the candidates in order, limited to the positions in `members`
-    when that is given; `keys` holds each item's `composite_key`, so that a cursor is found by
-    bisection; `facets` counts the whole selection.
+    when that is given, or to the indexes `keep` accepts (with the count of those); `keys`
+    holds each item's `composite_key`, so that a cursor is found by bisection; `facets` counts
+    the whole selection.
     """
 
     def __init__(
@@ -231,6 +232,7 @@ class Selection:
         *,
         facets: Callable[[], Facets],
         members: int | None = None,
+        keep: tuple[Callable[[int], bool], int] | None = None,
         scores: Mapping[str, float] | None = None,
         cursors: dict[str, str] | None = None,
     ) -> None:
@@ -238,6 +240,7 @@ class Selection:
         self._keys = keys
         self._start, self._stop = bounds
         self._members = members
+        self._keep = keep
         self._facets = facets
         self.orders = orders
         self.scores = scores
@@ -248,6 +251,8 @@ class Selection:
         return composite_key(position.values, self.orders, position.article_id)
 
     def count(self) -> int:
+        if self._keep is not None:
+            return self._keep[1]
         if self._members is None:
             return self._stop - self._start
         return (self._members & bitset.span(self._start, self._stop)).bit_count()
@@ -257,12 +262,18 @@ class Selection:
 
     def _forward(self, start: int, stop: int) -> Iterator[Article]:
         items = self._items
+        if self._keep is not None:
+            keep = self._keep[0]
+            return (items[index] for index in range(start, stop) if keep(index))
         if self._members is None:
             return (items[index] for index in range(start, stop))
         return (items[index] for index in bitset.forward(self._members, start, stop))
 
     def _backward(self, start: int, stop: int) -> Iterator[Article]:
         items = self._items
+        if self._keep is not None:
+            keep = self._keep[0]
+            return (items[index] for index in range(stop - 1, start - 1, -1) if keep(index))
         if self._members is None:
             return (items[index] for index in range(stop - 1, start - 1, -1))
         return (items[index] for index in bitset.backward(self._members, start, stop))

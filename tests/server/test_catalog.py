@@ -3,6 +3,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -325,3 +326,43 @@ def test_page_sizes_are_capped(size: int) -> None:
 def test_relevance_needs_a_search() -> None:
     with pytest.raises(SearchUnavailable):
         Catalog(corpus()).select(ArticleFilter(), [Order(SortField.RELEVANCE)])
+
+
+SEARCH_FILTERS = [
+    ArticleFilter(search="alpha"),
+    ArticleFilter(search="beta", types=("video",)),
+    ArticleFilter(search="alpha", topics_any=("AI",), include_subtopics=True),
+    ArticleFilter(search="gamma", since=START + timedelta(hours=10), quality=(2, None)),
+    ArticleFilter(search="eclair", visibility=Visibility.ALL),  # accents folded, drafts too
+]
+
+
+@pytest.mark.parametrize("where", SEARCH_FILTERS)
+@pytest.mark.parametrize(
+    "orders",
+    [[], [Order(SortField.RELEVANCE, descending=False)], [Order(SortField.TITLE)]],
+)
+def test_searches_agree_with_a_plain_sorted_list(where: ArticleFilter, orders: list[Order]) -> None:
+    articles = varied()
+    catalog = Catalog(articles, TAXONOMY, preview=True)
+    assert where.search is not None
+    scores = catalog.search_index.match(where.search)
+    plain = [a for a in oracle(articles, replace(where, search=None), []) if a.id in scores]
+    if orders and orders[0].field is SortField.TITLE:
+        expected = oracle(plain, ArticleFilter(visibility=Visibility.ALL), orders)
+    else:
+        best_first = not orders or orders[0].descending
+        expected = sorted(
+            plain,
+            key=lambda a: (
+                -scores[a.id] if best_first else scores[a.id],
+                -a.published_date_time.timestamp(),
+                a.id,
+            ),
+        )
+    selection = catalog.select(where, orders)
+    assert expected and selection.count() == len(expected)
+    assert [a.id for a in selection] == [a.id for a in expected]
+    assert walk_forward(selection, 4) == expected
+    assert walk_backward(selection, 3) == expected
+    assert sum(count for _, count in selection.facets().types) == len(expected)
