@@ -298,7 +298,7 @@ class ArticleEdge:
     def snippet(self, parent: strawberry.Parent[Edge], info: Info) -> str | None:
         if parent.search is None:
             return None
-        return _context(info).catalog.search_index.snippet(parent.search, parent.node.id)
+        return _context(info).catalog.snippet(parent.search, parent.node.id)
 
 
 @strawberry.type(description="How many of the matching articles have one value.")

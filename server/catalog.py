@@ -37,6 +37,7 @@ from server.selection import (
 
 _SORTED_CACHE_SIZE = 64
 _CURSOR_MEMOS = 16
+_SNIPPETS_PER_SEARCH = 1000
 
 
 def sort_key(article: Article) -> SortKey:
@@ -301,6 +302,10 @@ class Catalog:
                 self._searches.popitem(last=False)
         return found
 
+    def snippet(self, search: str, article_id: str) -> str | None:
+        """The highlighted snippet of one hit, remembered with the search's other results."""
+        return self._search_hits(search).snippet(self.search_index, search, article_id)
+
     def _ranked_selection(self, found: _Hits, matching: _Matching) -> Selection:
         """Best first, walking the search's own ranking and keeping what the filter allows."""
         members = matching.everything()
@@ -503,6 +508,14 @@ class _Hits:
         self.hits = bitset.from_positions(self._positions, len(catalog))
         self._catalog = catalog
         self._ranked: tuple[list[Article], list[SortKey], list[int]] | None = None
+        self._snippets: dict[str, str | None] = {}
+
+    def snippet(self, index: SearchIndex, search: str, article_id: str) -> str | None:
+        if article_id not in self._snippets:
+            if len(self._snippets) >= _SNIPPETS_PER_SEARCH:
+                self._snippets.clear()
+            self._snippets[article_id] = index.snippet(search, article_id)
+        return self._snippets[article_id]
 
     def ranked(self) -> tuple[list[Article], list[SortKey], list[int]]:
         """The hits best first, with each one's sort key and catalog position."""
