@@ -65,6 +65,29 @@ T = TypeVar("T")
 K = TypeVar("K")
 
 
+class _Recent(Generic[K, T]):
+    """The most recently used results, up to `size` of them; safe to share between threads."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[K, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> T | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: K, value: T) -> T:
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return value
+
+
 class _Picked(Generic[T]):
     """`values[positions[i]]` as a sequence, without copying."""
 
@@ -135,12 +158,12 @@ class Catalog:
         }
         self._masks: dict[tuple[str, object], int] = {}
         self._search: SearchIndex | None = None
-        self._lock = threading.Lock()
         self._preview_lock = threading.Lock()
         self._search_lock = threading.Lock()
-        self._searches: OrderedDict[str, _Hits] = OrderedDict()
+        self._searches: _Recent[str, _Hits] = _Recent(_SORTED_CACHE_SIZE)
         self._cursor_memos: dict[tuple[Order, ...], dict[str, str]] = {}
-        self._sorted: OrderedDict[object, tuple[list[Article], list[SortKey]]] = OrderedDict()
+        self._sorted: _Recent[object, tuple[list[Article], list[SortKey]]]
+        self._sorted = _Recent(_SORTED_CACHE_SIZE)
 
     def _index(self, attribute: Callable[[Article], K]) -> dict[K, list[int]]:
         index: dict[K, list[int]] = {}
@@ -291,15 +314,9 @@ class Catalog:
     def _search_hits(self, search: str) -> _Hits:
         """The search's hits; recent searches are remembered, as paging through results asks
         for the same search again and again."""
-        with self._lock:
-            if (cached := self._searches.get(search)) is not None:
-                self._searches.move_to_end(search)
-                return cached
-        found = _Hits(self, self.search_index.match(search))
-        with self._lock:
-            self._searches[search] = found
-            while len(self._searches) > _SORTED_CACHE_SIZE:
-                self._searches.popitem(last=False)
+        found = self._searches.get(search)
+        if found is None:
+            found = self._searches.put(search, _Hits(self, self.search_index.match(search)))
         return found
 
     def snippet(self, search: str, article_id: str) -> str | None:
@@ -334,10 +351,8 @@ class Catalog:
         matching: _Matching,
     ) -> tuple[list[Article], list[SortKey]]:
         cache_key = (where, orders)
-        with self._lock:
-            if (cached := self._sorted.get(cache_key)) is not None:
-                self._sorted.move_to_end(cache_key)
-                return cached
+        if (cached := self._sorted.get(cache_key)) is not None:
+            return cached
 
         def key(article: Article) -> SortKey:
             score = None if scores is None else scores.get(article.id)
@@ -345,12 +360,7 @@ class Catalog:
 
         found = matching.selection(NEWEST_FIRST, None, None)
         pairs = sorted(((key(a), a) for a in found), key=lambda pair: pair[0])
-        result = ([a for _, a in pairs], [k for k, _ in pairs])
-        with self._lock:
-            self._sorted[cache_key] = result
-            while len(self._sorted) > _SORTED_CACHE_SIZE:
-                self._sorted.popitem(last=False)
-        return result
+        return self._sorted.put(cache_key, ([a for _, a in pairs], [k for k, _ in pairs]))
 
     def _matching(self, where: ArticleFilter, hits: int | None) -> _Matching:
         """The newest-first matches: a whole index when one condition has one and nothing

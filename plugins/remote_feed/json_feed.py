@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeGuard
 
-from plugins.remote_feed.page import Context, DocumentError, Page, feed_provider, kind
-from server.sources import Problem, RawRecord
+from plugins.remote_feed.page import Context, DocumentError, Page, feed_provider, json_items
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
 
@@ -33,15 +32,8 @@ def read(document: Mapping[str, object], context: Context) -> Page:
         _text(document.get("home_page_url")) or _text(document.get("feed_url")),
         _text(document.get("icon")) or _text(document.get("favicon")),
     )
-    records = []
-    problems: list[Problem] = []
-    for index, item in enumerate(items):
-        where = f"items[{index}]"
-        if not isinstance(item, Mapping):
-            problems.append(context.problem(where, f"expected an object, got {kind(item)}"))
-            continue
-        records.append(RawRecord(record(item, provider), context.origin(where)))
-    return Page("json_feed", tuple(records), tuple(problems))
+    records, problems = json_items(items, "items", context, lambda item: record(item, provider))
+    return Page("json_feed", records, problems)
 
 
 def record(item: Mapping[str, object], provider: Mapping[str, object]) -> dict[str, object]:

@@ -3,7 +3,7 @@ records, or a `DocumentError` that refuses the whole document."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -40,6 +40,25 @@ class Context:
     def problem(self, item: str, message: str) -> Problem:
         """A problem with one item, which is skipped while the others load."""
         return Problem(self.origin(item), message, source=self.source)
+
+
+def json_items(
+    items: Sequence[object],
+    name: str,
+    context: Context,
+    record: Callable[[Mapping[str, object]], Mapping[str, object]],
+) -> tuple[tuple[RawRecord, ...], tuple[Problem, ...]]:
+    """A JSON document's items (`name[i]`) as raw records; an item that is not an object is a
+    problem, and the others still load."""
+    records = []
+    problems: list[Problem] = []
+    for index, item in enumerate(items):
+        where = f"{name}[{index}]"
+        if not isinstance(item, Mapping):
+            problems.append(context.problem(where, f"expected an object, got {kind(item)}"))
+            continue
+        records.append(RawRecord(record(item), context.origin(where)))
+    return tuple(records), tuple(problems)
 
 
 def kind(value: object) -> str:

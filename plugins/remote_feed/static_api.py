@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from typing import TypeGuard
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from plugins.remote_feed.page import Context, DocumentError, Page, kind
-from server.sources import Problem, RawRecord
+from plugins.remote_feed.page import Context, DocumentError, Page, json_items
 
 COPIED = (
     "title",
@@ -44,16 +43,11 @@ def read(document: Mapping[str, object], context: Context) -> Page:
     """One page's items as raw records, and the URL of the next page, if any."""
     items = document.get("value")
     assert isinstance(items, list)
-    records = []
-    problems: list[Problem] = []
-    for index, item in enumerate(items):
-        where = f"value[{index}]"
-        if not isinstance(item, Mapping):
-            problems.append(context.problem(where, f"expected an object, got {kind(item)}"))
-            continue
-        records.append(RawRecord(record(item, context.provider), context.origin(where)))
+    records, problems = json_items(
+        items, "value", context, lambda item: record(item, context.provider)
+    )
     next_url = following(document.get("nextPage"), context.url)
-    return Page("static_api", tuple(records), tuple(problems), next_url)
+    return Page("static_api", records, problems, next_url)
 
 
 def record(item: Mapping[str, object], provider: Mapping[str, str] | None) -> dict[str, object]:
