@@ -482,7 +482,7 @@ class Catalog:
             low = bisect_left(self.keys, ((0, -where.until.timestamp()),))
         if where.since is not None:
             high = bisect_right(self.keys, ((0, -where.since.timestamp()), _AFTER_EVERY_ID))
-        return low, high
+        return low, max(low, high)  # `since` after `until` matches nothing
 
 
 _AFTER_EVERY_ID = "\U0010ffff"

@@ -160,6 +160,11 @@ class Cursor:
     article_id: str
 
 
+def _shown(cursor: str) -> str:
+    """A cursor as an error message quotes it: a hostile one can be megabytes long."""
+    return repr(cursor if len(cursor) <= 60 else cursor[:60] + "…")
+
+
 def _valid(value: object, order: Order) -> bool:
     match order.field:
         case SortField.PUBLISHED_DATE_TIME:
@@ -175,7 +180,7 @@ def _valid(value: object, order: Order) -> bool:
 
 def decode_cursor(cursor: str, orders: Sequence[Order]) -> Cursor:
     """The position a cursor names, for a selection sorted by `orders`."""
-    invalid = CursorError(f"invalid cursor {cursor!r}")
+    invalid = CursorError(f"invalid cursor {_shown(cursor)}")
     try:
         version, name, values, article_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, TypeError, binascii.Error, UnicodeError):
@@ -183,7 +188,9 @@ def decode_cursor(cursor: str, orders: Sequence[Order]) -> Cursor:
     if version != "v2" or not isinstance(values, list) or not isinstance(article_id, str):
         raise invalid
     if name != _order_name(orders):
-        raise CursorError(f"the cursor {cursor!r} was issued for another sort order ({name})")
+        raise CursorError(
+            f"the cursor {_shown(cursor)} was issued for another sort order ({name})"
+        )
     if len(values) != len(orders) or not all(map(_valid, values, orders)):
         raise invalid
     return Cursor(values, article_id)

@@ -206,6 +206,7 @@ FILTERS = [
     ArticleFilter(has_amp=True, since=START + timedelta(hours=10)),
     ArticleFilter(has_amp=False, until=START + timedelta(hours=20)),
     ArticleFilter(since=START + timedelta(hours=5), until=START + timedelta(hours=5)),
+    ArticleFilter(since=START + timedelta(hours=30), until=START + timedelta(hours=5)),
     ArticleFilter(topics_all=("nothing",)),
     ArticleFilter(visibility=Visibility.ALL, heat=(10, None)),
 ]
@@ -312,6 +313,12 @@ NEWEST = (Order(SortField.PUBLISHED_DATE_TIME),)
 def test_foreign_cursors_are_refused(cursor: str) -> None:
     with pytest.raises(CursorError):
         Catalog(corpus()).select(ArticleFilter()).page(after=cursor)
+
+
+def test_a_hostile_cursor_is_not_quoted_in_full() -> None:
+    with pytest.raises(CursorError) as refused:
+        Catalog(corpus()).select(ArticleFilter()).page(after="A" * 100_000)
+    assert len(str(refused.value)) < 100
 
 
 @pytest.mark.parametrize("size", [-1, 101])
