@@ -188,9 +188,7 @@ def decode_cursor(cursor: str, orders: Sequence[Order]) -> Cursor:
     if version != "v2" or not isinstance(values, list) or not isinstance(article_id, str):
         raise invalid
     if name != _order_name(orders):
-        raise CursorError(
-            f"the cursor {_shown(cursor)} was issued for another sort order ({name})"
-        )
+        raise CursorError(f"the cursor {_shown(cursor)} was issued for another sort order ({name})")
     if len(values) != len(orders) or not all(map(_valid, values, orders)):
         raise invalid
     return Cursor(values, article_id)
