@@ -1,30 +1,31 @@
 """The catalog: an immutable, indexed snapshot of the articles a request may see.
 
 A reload builds a new catalog and swaps one reference, so a request never sees half a reload.
-Every query starts from an index (topic, provider, type, status, search hits, or the whole
-newest-first order), narrows it to a date range by bisection, and walks only as far as the page
-it needs. Orders other than newest-first are sorted once per filter and kept in a small cache.
+Each indexed value (a topic, a provider, a type, a month...) has its positions in the
+newest-first order, as a list and, on first use, as a bitset. A filter is the AND of its
+conditions' bitsets within the date range found by bisection; a page walks the set bits only
+as far as it needs, and counts and facets are bit counts. Other orders are sorted once per
+filter and remembered; relevance walks the search's own ranking.
 """
 
 from __future__ import annotations
 
 import threading
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Generic, TypeVar, cast
+from typing import TypeVar, cast
 
 from schema.model import Article, Provider, Topic
 from schema.normalise import slug
 from server import bitset
+from server.matches import BEST_FIRST, Matches, Picked, Recent, SearchHits
 from server.search import SearchIndex
 from server.selection import (
     NEWEST_FIRST,
     ArticleFilter,
     Facets,
-    Indexed,
     Order,
     Selection,
     SortField,
@@ -32,17 +33,13 @@ from server.selection import (
     Visibility,
     complete,
     composite_key,
+    sort_key,
     sort_values,
 )
 
 _SORTED_CACHE_SIZE = 64
 _CURSOR_MEMOS = 16
-_SNIPPETS_PER_SEARCH = 1000
-
-
-def sort_key(article: Article) -> SortKey:
-    """The key of the catalog's own order: newest first, then by id."""
-    return ((0, -article.published_date_time.timestamp()), article.id)
+SNIPPETS_PER_SEARCH = 1000
 
 
 class SearchUnavailable(ValueError):
@@ -61,47 +58,7 @@ class ProviderEntry:
     positions: Sequence[int]
 
 
-T = TypeVar("T")
 K = TypeVar("K")
-
-
-class _Recent(Generic[K, T]):
-    """The most recently used results, up to `size` of them; safe to share between threads."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._entries: OrderedDict[K, T] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: K) -> T | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
-
-    def put(self, key: K, value: T) -> T:
-        with self._lock:
-            self._entries[key] = value
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-        return value
-
-
-class _Picked(Generic[T]):
-    """`values[positions[i]]` as a sequence, without copying."""
-
-    __slots__ = ("_values", "_positions")
-
-    def __init__(self, values: Sequence[T], positions: Sequence[int]) -> None:
-        self._values = values
-        self._positions = positions
-
-    def __len__(self) -> int:
-        return len(self._positions)
-
-    def __getitem__(self, index: int) -> T:
-        return self._values[self._positions[index]]
 
 
 # One condition of a filter: makers of the positions it allows as an index, when it is one
@@ -160,10 +117,10 @@ class Catalog:
         self._search: SearchIndex | None = None
         self._preview_lock = threading.Lock()
         self._search_lock = threading.Lock()
-        self._searches: _Recent[str, _Hits] = _Recent(_SORTED_CACHE_SIZE)
+        self._searches: Recent[str, SearchHits] = Recent(_SORTED_CACHE_SIZE)
         self._cursor_memos: dict[tuple[Order, ...], dict[str, str]] = {}
-        self._sorted: _Recent[object, tuple[list[Article], list[SortKey]]]
-        self._sorted = _Recent(_SORTED_CACHE_SIZE)
+        self._sorted: Recent[object, tuple[list[Article], list[SortKey]]]
+        self._sorted = Recent(_SORTED_CACHE_SIZE)
 
     def _index(self, attribute: Callable[[Article], K]) -> dict[K, list[int]]:
         index: dict[K, list[int]] = {}
@@ -289,7 +246,7 @@ class Catalog:
         matching = self._matching(where, None if found is None else found.hits)
         if orders == NEWEST_FIRST:
             return matching.selection(orders, scores, self._cursors(orders))
-        if found is not None and orders == _BEST_FIRST:
+        if found is not None and orders == BEST_FIRST:
             return self._ranked_selection(found, matching)
         ordered, ordered_keys = self._sorted_matches(where, orders, scores, matching)
         cursors = None if scores is not None else self._cursors(orders)
@@ -311,19 +268,19 @@ class Catalog:
             memo = self._cursor_memos.setdefault(orders, {})
         return memo
 
-    def _search_hits(self, search: str) -> _Hits:
+    def _search_hits(self, search: str) -> SearchHits:
         """The search's hits; recent searches are remembered, as paging through results asks
         for the same search again and again."""
         found = self._searches.get(search)
         if found is None:
-            found = self._searches.put(search, _Hits(self, self.search_index.match(search)))
+            found = self._searches.put(search, SearchHits(self, self.search_index.match(search)))
         return found
 
     def snippet(self, search: str, article_id: str) -> str | None:
         """The highlighted snippet of one hit, remembered with the search's other results."""
         return self._search_hits(search).snippet(self.search_index, search, article_id)
 
-    def _ranked_selection(self, found: _Hits, matching: _Matching) -> Selection:
+    def _ranked_selection(self, found: SearchHits, matching: Matches) -> Selection:
         """Best first, walking the search's own ranking and keeping what the filter allows."""
         members = matching.everything()
         allowed = members.to_bytes((len(self) + 7) // 8, "little")
@@ -337,7 +294,7 @@ class Catalog:
             ranked,
             keys,
             (0, len(ranked)),
-            _BEST_FIRST,
+            BEST_FIRST,
             facets=matching.facets,
             keep=(keep, members.bit_count()),
             scores=found.scores,
@@ -348,7 +305,7 @@ class Catalog:
         where: ArticleFilter,
         orders: tuple[Order, ...],
         scores: Mapping[str, float] | None,
-        matching: _Matching,
+        matching: Matches,
     ) -> tuple[list[Article], list[SortKey]]:
         cache_key = (where, orders)
         if (cached := self._sorted.get(cache_key)) is not None:
@@ -362,24 +319,24 @@ class Catalog:
         pairs = sorted(((key(a), a) for a in found), key=lambda pair: pair[0])
         return self._sorted.put(cache_key, ([a for _, a in pairs], [k for k, _ in pairs]))
 
-    def _matching(self, where: ArticleFilter, hits: int | None) -> _Matching:
+    def _matching(self, where: ArticleFilter, hits: int | None) -> Matches:
         """The newest-first matches: a whole index when one condition has one and nothing
         else filters, else the set of positions every condition allows."""
         low, high = self._within_dates(where)
         conditions = self._conditions(where, hits)
         dates = bitset.span(low, high)
         if not conditions:
-            return _Matching(self, self.order, self.keys, (low, high), None, lambda: dates)
+            return Matches(self, self.order, self.keys, (low, high), None, lambda: dates)
         index, mask = conditions[0]
         if len(conditions) == 1 and index is not None:
             positions = index()
             bounds = (bisect_left(positions, low), bisect_left(positions, high))
-            items, keys = _Picked(self.order, positions), _Picked(self.keys, positions)
-            return _Matching(self, items, keys, bounds, None, lambda: mask() & dates)
+            items, keys = Picked(self.order, positions), Picked(self.keys, positions)
+            return Matches(self, items, keys, bounds, None, lambda: mask() & dates)
         members = dates
         for _, condition in conditions:
             members &= condition()
-        return _Matching(self, self.order, self.keys, (low, high), members, lambda: members)
+        return Matches(self, self.order, self.keys, (low, high), members, lambda: members)
 
     def _conditions(self, where: ArticleFilter, hits: int | None) -> list[_Condition]:
         """Each condition as its index (when it is one) and the set of positions it allows."""
@@ -502,86 +459,3 @@ _ATTRIBUTES: dict[str, Callable[[Article], object]] = {
     "heat": lambda a: a.heat,
     "amp": lambda a: bool(a.links.amp_web_url or a.links.cdn_amp_web_url),
 }
-
-
-_BEST_FIRST = complete((Order(SortField.RELEVANCE),))
-
-
-class _Hits:
-    """A search's hits: scores by id, the set of their positions, and (made on first use)
-    their ranking, best first, ties newest first, then by id."""
-
-    def __init__(self, catalog: Catalog, scores: Mapping[str, float]) -> None:
-        self.scores = scores
-        position = catalog.position
-        self._positions = [position[i] for i in scores if i in position]
-        self.hits = bitset.from_positions(self._positions, len(catalog))
-        self._catalog = catalog
-        self._ranked: tuple[list[Article], list[SortKey], list[int]] | None = None
-        self._snippets: dict[str, str | None] = {}
-
-    def snippet(self, index: SearchIndex, search: str, article_id: str) -> str | None:
-        if article_id not in self._snippets:
-            if len(self._snippets) >= _SNIPPETS_PER_SEARCH:
-                self._snippets.clear()
-            self._snippets[article_id] = index.snippet(search, article_id)
-        return self._snippets[article_id]
-
-    def ranked(self) -> tuple[list[Article], list[SortKey], list[int]]:
-        """The hits best first, with each one's sort key and catalog position."""
-        if self._ranked is None:
-            order, scores = self._catalog.order, self.scores
-            # The same keys as `composite_key` gives for RELEVANCE, then newest first, by id.
-            keyed = sorted(
-                (((0, -scores[order[p].id]), *sort_key(order[p])), p) for p in self._positions
-            )
-            self._ranked = (
-                [order[p] for _, p in keyed],
-                [key for key, _ in keyed],
-                [p for _, p in keyed],
-            )
-        return self._ranked
-
-
-class _Matching:
-    """The newest-first matches of a filter, before any other order is applied: `items`
-    within `bounds`, limited to `members` when that is given; `everything` makes the set of
-    all the matches, for facets."""
-
-    def __init__(
-        self,
-        catalog: Catalog,
-        items: Indexed[Article],
-        keys: Indexed[SortKey],
-        bounds: tuple[int, int],
-        members: int | None,
-        everything: Callable[[], int],
-    ) -> None:
-        self._catalog = catalog
-        self._items, self._keys, self._bounds = items, keys, bounds
-        self._members = members
-        self._everything = everything
-
-    def selection(
-        self,
-        orders: tuple[Order, ...],
-        scores: Mapping[str, float] | None,
-        cursors: dict[str, str] | None,
-    ) -> Selection:
-        return Selection(
-            self._items,
-            self._keys,
-            self._bounds,
-            orders,
-            members=self._members,
-            facets=self.facets,
-            scores=scores,
-            cursors=cursors,
-        )
-
-    def everything(self) -> int:
-        """The set of every match's position."""
-        return self._everything()
-
-    def facets(self) -> Facets:
-        return self._catalog.facets(self._everything())

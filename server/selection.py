@@ -111,6 +111,11 @@ def sort_values(article: Article, orders: Sequence[Order], score: float | None) 
     return values
 
 
+def sort_key(article: Article) -> SortKey:
+    """The key of the catalog's own order: newest first, then by id."""
+    return ((0, -article.published_date_time.timestamp()), article.id)
+
+
 def _descending_text(text: str) -> tuple[int, ...]:
     # Negated code points order text backwards; the trailing 1 puts "abc" before "ab".
     return (*(-ord(c) for c in text), 1)

@@ -1,0 +1,152 @@
+"""A filter's matches in the catalog, and the small structures that keep them cheap: views of
+an index, remembered results, and a search's hits with their ranking."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from schema.model import Article
+from server import bitset
+from server.search import SearchIndex
+from server.selection import (
+    Facets,
+    Indexed,
+    Order,
+    Selection,
+    SortField,
+    SortKey,
+    complete,
+    sort_key,
+)
+
+if TYPE_CHECKING:
+    from server.catalog import Catalog
+
+K = TypeVar("K")
+T = TypeVar("T")
+SNIPPETS_PER_SEARCH = 1000
+
+
+class Recent(Generic[K, T]):
+    """The most recently used results, up to `size` of them; safe to share between threads."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[K, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> T | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: K, value: T) -> T:
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return value
+
+
+class Picked(Generic[T]):
+    """`values[positions[i]]` as a sequence, without copying."""
+
+    __slots__ = ("_values", "_positions")
+
+    def __init__(self, values: Sequence[T], positions: Sequence[int]) -> None:
+        self._values = values
+        self._positions = positions
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __getitem__(self, index: int) -> T:
+        return self._values[self._positions[index]]
+
+
+BEST_FIRST = complete((Order(SortField.RELEVANCE),))
+
+
+class SearchHits:
+    """A search's hits: scores by id, the set of their positions, and (made on first use)
+    their ranking, best first, ties newest first, then by id."""
+
+    def __init__(self, catalog: Catalog, scores: Mapping[str, float]) -> None:
+        self.scores = scores
+        position = catalog.position
+        self._positions = [position[i] for i in scores if i in position]
+        self.hits = bitset.from_positions(self._positions, len(catalog))
+        self._catalog = catalog
+        self._ranked: tuple[list[Article], list[SortKey], list[int]] | None = None
+        self._snippets: dict[str, str | None] = {}
+
+    def snippet(self, index: SearchIndex, search: str, article_id: str) -> str | None:
+        if article_id not in self._snippets:
+            if len(self._snippets) >= SNIPPETS_PER_SEARCH:
+                self._snippets.clear()
+            self._snippets[article_id] = index.snippet(search, article_id)
+        return self._snippets[article_id]
+
+    def ranked(self) -> tuple[list[Article], list[SortKey], list[int]]:
+        """The hits best first, with each one's sort key and catalog position."""
+        if self._ranked is None:
+            order, scores = self._catalog.order, self.scores
+            # The same keys as `composite_key` gives for RELEVANCE, then newest first, by id.
+            keyed = sorted(
+                (((0, -scores[order[p].id]), *sort_key(order[p])), p) for p in self._positions
+            )
+            self._ranked = (
+                [order[p] for _, p in keyed],
+                [key for key, _ in keyed],
+                [p for _, p in keyed],
+            )
+        return self._ranked
+
+
+class Matches:
+    """The newest-first matches of a filter, before any other order is applied: `items`
+    within `bounds`, limited to `members` when that is given; `everything` makes the set of
+    all the matches, for facets."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        items: Indexed[Article],
+        keys: Indexed[SortKey],
+        bounds: tuple[int, int],
+        members: int | None,
+        everything: Callable[[], int],
+    ) -> None:
+        self._catalog = catalog
+        self._items, self._keys, self._bounds = items, keys, bounds
+        self._members = members
+        self._everything = everything
+
+    def selection(
+        self,
+        orders: tuple[Order, ...],
+        scores: Mapping[str, float] | None,
+        cursors: dict[str, str] | None,
+    ) -> Selection:
+        return Selection(
+            self._items,
+            self._keys,
+            self._bounds,
+            orders,
+            members=self._members,
+            facets=self.facets,
+            scores=scores,
+            cursors=cursors,
+        )
+
+    def everything(self) -> int:
+        """The set of every match's position."""
+        return self._everything()
+
+    def facets(self) -> Facets:
+        return self._catalog.facets(self._everything())
