@@ -25,7 +25,8 @@ from strawberry.types import ExecutionResult
 
 from schema.build import build_schema
 from schema.context import Context
-from schema.executor import Declined, Executor
+from schema.execution import Declined
+from schema.executor import Executor
 from server.response_cache import ResponseCache
 from server.runtime import Runtime
 

@@ -19,7 +19,8 @@ from graphql import (
 
 from schema.build import Limits, build_schema
 from schema.context import Context
-from schema.executor import Declined, Executor
+from schema.execution import Declined
+from schema.executor import Executor
 from server.config import Config, folder_sources
 from server.runtime import Runtime
 from server.selection import ArticleFilter

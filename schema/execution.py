@@ -1,0 +1,354 @@
+"""Running a planned query: its selection sets compiled once per plan into lists of fields,
+then filled in per request from the same resolvers Strawberry calls.
+
+Anything the compiled fields cannot answer exactly raises `Declined`, and the caller runs
+Strawberry instead.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+import orjson
+import strawberry
+from graphql import (
+    BooleanValueNode,
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLBoolean,
+    GraphQLField,
+    GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLString,
+    InlineFragmentNode,
+    SelectionSetNode,
+    VariableNode,
+    is_leaf_type,
+)
+from graphql.execution.values import VariableValues, get_argument_values
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types import Info
+from strawberry.types.arguments import convert_arguments
+from strawberry.types.field import StrawberryField
+
+from schema.context import Context
+from schema.model import Article
+from server.catalog import Catalog
+
+if TYPE_CHECKING:
+    from schema.executor import Plan
+
+ARTICLE_TYPE = "Article"
+ARTICLES_PER_PLAN = 4096
+_ArticleKey = tuple[int, str, str]
+_INT_RANGE = range(-(2**31), 2**31)
+
+
+class Declined(Exception):
+    """This executor cannot answer exactly; run the reference executor instead."""
+
+
+@dataclass(slots=True)
+class _RawInfo:
+    # Our resolvers read only `info.context`; anything else they touch is missing, raises,
+    # and so declines the request.
+    context: object
+
+
+class _Field:
+    """One field of a selection set, worked out once per plan: how to resolve it from its
+    parent, and how to complete the value. Only its arguments are worked out per request."""
+
+    __slots__ = (
+        "key",
+        "attribute",
+        "call",
+        "parent_name",
+        "takes_self",
+        "info_name",
+        "definition",
+        "field",
+        "node",
+        "complete",
+    )
+
+    def __init__(self, key: str, complete: Callable[[Any, Run], Any]) -> None:
+        self.key = key
+        self.complete = complete
+        self.attribute: str | None = None
+        self.call: Callable[..., Any] | None = None
+        self.parent_name: str | None = None
+        self.takes_self = False
+        self.info_name: str | None = None
+        self.definition: StrawberryField | None = None
+        self.field: GraphQLField | None = None
+        self.node: FieldNode | None = None
+
+
+class Compiled:
+    """A plan's selection sets as `_Field` lists, shared by all requests for the plan.
+
+    A list depends on the selection sets and, when `@skip`/`@include` take variables, on
+    those variables' values; both make up its key.
+    """
+
+    def __init__(self, schema: strawberry.Schema, plan: Plan) -> None:
+        self.schema = schema
+        self.plan = plan
+        self._groups: dict[tuple[object, ...], list[_Field]] = {}
+        self._articles: weakref.WeakKeyDictionary[Catalog, dict[_ArticleKey, orjson.Fragment]]
+        self._articles = weakref.WeakKeyDictionary()
+
+    def articles(self, catalog: Catalog) -> dict[_ArticleKey, orjson.Fragment]:
+        """Serialised articles of this plan for one catalog snapshot, dropped with it."""
+        found = self._articles.get(catalog)
+        if found is None:
+            found = self._articles[catalog] = {}
+        return found
+
+    def group(
+        self,
+        parent: GraphQLObjectType,
+        selection_sets: tuple[SelectionSetNode, ...],
+        flags: Mapping[str, bool],
+    ) -> list[_Field]:
+        key = (parent.name, *map(id, selection_sets), *flags.values())
+        fields = self._groups.get(key)
+        if fields is None:
+            fields = self._groups[key] = self._compile(parent, selection_sets, flags)
+        return fields
+
+    def _compile(
+        self,
+        parent: GraphQLObjectType,
+        selection_sets: tuple[SelectionSetNode, ...],
+        flags: Mapping[str, bool],
+    ) -> list[_Field]:
+        grouped: dict[str, list[FieldNode]] = {}
+        for selection_set in selection_sets:
+            self._collect(selection_set, grouped, flags, set())
+        fields: list[_Field] = []
+        for key, nodes in grouped.items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                typename = _Field(key, _identity)
+                typename.call = _constant(parent.name)
+                fields.append(typename)
+                continue
+            field = parent.fields[name]
+            children = tuple(n.selection_set for n in nodes if n.selection_set is not None)
+            fields.append(self._field(key, field, nodes[0], _completer(field.type, children)))
+        return fields
+
+    def _field(
+        self, key: str, field: GraphQLField, node: FieldNode, complete: Callable[[Any, Run], Any]
+    ) -> _Field:
+        definition = strawberry_field(field)
+        assert definition is not None
+        compiled = _Field(key, complete)
+        resolver = definition.base_resolver
+        if resolver is None:
+            compiled.attribute = definition.python_name
+            return compiled
+        compiled.call = cast(Callable[..., Any], resolver.wrapped_func)
+        parent_parameter = resolver.parent_parameter or resolver.root_parameter
+        compiled.parent_name = None if parent_parameter is None else parent_parameter.name
+        compiled.takes_self = resolver.self_parameter is not None
+        info_parameter = resolver.info_parameter
+        compiled.info_name = None if info_parameter is None else info_parameter.name
+        compiled.definition, compiled.field, compiled.node = definition, field, node
+        return compiled
+
+    def _collect(
+        self,
+        selection_set: SelectionSetNode,
+        grouped: dict[str, list[FieldNode]],
+        flags: Mapping[str, bool],
+        seen: set[str],
+    ) -> None:
+        for selection in selection_set.selections:
+            assert isinstance(selection, FieldNode | InlineFragmentNode | FragmentSpreadNode)
+            if not _included(selection, flags):
+                continue
+            if isinstance(selection, FieldNode):
+                key = selection.alias.value if selection.alias else selection.name.value
+                grouped.setdefault(key, []).append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                self._collect(selection.selection_set, grouped, flags, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in seen:
+                    seen.add(name)
+                    fragment = self.plan.fragments[name]
+                    self._collect(fragment.selection_set, grouped, flags, seen)
+
+
+class Run:
+    """One request: its variables and context, and the arguments worked out for it."""
+
+    def __init__(self, compiled: Compiled, variables: VariableValues, context: Context) -> None:
+        self._compiled = compiled
+        self._variables = variables
+        plan = compiled.plan
+        self._flags = {name: bool(variables.coerced.get(name)) for name in plan.directive_variables}
+        self._info_raw = _RawInfo(context)
+        self._kwargs: dict[int, dict[str, Any]] = {}
+        self._articles = compiled.articles(context.catalog)
+        self._signature = repr([variables.coerced.get(name) for name in plan.article_variables])
+
+    def article(
+        self,
+        parent: GraphQLObjectType,
+        source: Article,
+        selection_sets: tuple[SelectionSetNode, ...],
+    ) -> orjson.Fragment:
+        """An article's part of the response, serialised once per snapshot and selection:
+        within a snapshot it depends on nothing else (the variables it uses are in the key)."""
+        fields = self._compiled.group(parent, selection_sets, self._flags)
+        key = (id(fields), source.id, self._signature)
+        found = self._articles.get(key)
+        if found is None:
+            found = orjson.Fragment(orjson.dumps(self._fill(fields, source)))
+            if len(self._articles) >= ARTICLES_PER_PLAN:
+                self._articles.clear()
+            self._articles[key] = found
+        return found
+
+    def object_of(
+        self,
+        parent: GraphQLObjectType,
+        source: object,
+        selection_sets: tuple[SelectionSetNode, ...],
+    ) -> dict[str, Any]:
+        return self._fill(self._compiled.group(parent, selection_sets, self._flags), source)
+
+    def _fill(self, fields: list[_Field], source: object) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for field in fields:
+            if field.attribute is not None:
+                value = getattr(source, field.attribute)
+            else:
+                assert field.call is not None
+                kwargs = self._kwargs.get(id(field))
+                if kwargs is None:
+                    kwargs = self._kwargs[id(field)] = self._arguments(field)
+                if field.parent_name is not None:
+                    kwargs[field.parent_name] = source
+                value = field.call(source, **kwargs) if field.takes_self else field.call(**kwargs)
+            result[field.key] = field.complete(value, self)
+        return result
+
+    def _arguments(self, field: _Field) -> dict[str, Any]:
+        if field.definition is None:  # __typename
+            return {}
+        assert field.field is not None and field.node is not None
+        schema = self._compiled.schema
+        kwargs: dict[str, Any] = convert_arguments(
+            get_argument_values(field.field, field.node, self._variables),
+            field.definition.arguments,
+            scalar_registry=schema.schema_converter.scalar_registry,
+            config=schema.config,
+        )
+        if field.info_name is not None:
+            info = Info(_raw_info=self._info_raw, _field=field.definition)  # type: ignore[arg-type]
+            kwargs[field.info_name] = info
+        return kwargs
+
+
+def _included(
+    selection: FieldNode | InlineFragmentNode | FragmentSpreadNode, flags: Mapping[str, bool]
+) -> bool:
+    for directive in selection.directives or ():
+        (argument,) = directive.arguments or ()
+        value = argument.value
+        if isinstance(value, VariableNode):
+            condition = flags[value.name.value]
+        else:
+            assert isinstance(value, BooleanValueNode)
+            condition = value.value
+        if condition is (directive.name.value == "skip"):
+            return False
+    return True
+
+
+def _completer(
+    type_: GraphQLOutputType, children: tuple[SelectionSetNode, ...]
+) -> Callable[[Any, Run], Any]:
+    if isinstance(type_, GraphQLNonNull):
+        inner = _completer(type_.of_type, children)
+
+        def non_null(value: Any, run: Run) -> Any:
+            if value is None:
+                raise Declined("null in a non-null field")
+            return inner(value, run)
+
+        return non_null
+    if isinstance(type_, GraphQLList):
+        item = _completer(type_.of_type, children)
+
+        def listed(value: Any, run: Run) -> Any:
+            if value is None:
+                return None
+            if isinstance(value, str | bytes | Mapping):
+                raise Declined("not a list")
+            return [item(v, run) for v in value]
+
+        return listed
+    if is_leaf_type(type_):
+        leaf = _leaf(type_)
+        return lambda value, _: leaf(value)
+    assert isinstance(type_, GraphQLObjectType)
+    object_type = type_
+    if object_type.name == ARTICLE_TYPE:
+
+        def article_value(value: Any, run: Run) -> Any:
+            if value is None:
+                return None
+            if not isinstance(value, Article):
+                raise Declined("an Article field gave something else")
+            return run.article(object_type, value, children)
+
+        return article_value
+
+    def object_value(value: Any, run: Run) -> Any:
+        if value is None:
+            return None
+        return run.object_of(object_type, value, children)
+
+    return object_value
+
+
+def _identity(value: Any, run: Run) -> Any:
+    return value
+
+
+def _constant(value: str) -> Callable[[], str]:
+    return lambda: value
+
+
+def _leaf(type_: Any) -> Callable[[Any], Any]:
+    serialize: Callable[[Any], Any] = type_.serialize
+    # The built-in scalars' `serialize` would return these values unchanged.
+    if type_ is GraphQLString:
+        return lambda v: v if v is None or type(v) is str else serialize(v)
+    if type_ is GraphQLBoolean:
+        return lambda v: v if v is None or type(v) is bool else serialize(v)
+    if type_ is GraphQLInt:
+        return lambda v: v if v is None or (type(v) is int and v in _INT_RANGE) else serialize(v)
+    return lambda v: None if v is None else serialize(v)
+
+
+def strawberry_field(field: GraphQLField) -> StrawberryField | None:
+    """The Strawberry definition behind a field, when it is a plain one we can call directly."""
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(definition, StrawberryField) or definition.extensions:
+        return None
+    if definition.base_resolver is not None and definition.base_resolver.is_async:
+        return None
+    return definition
