@@ -18,14 +18,11 @@ cached by its stat (`plugins.yaml_cache`), so a warm start reads only the files 
 from __future__ import annotations
 
 import asyncio
-import gc
 import operator
 import os
 import re
 import stat
-import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -35,6 +32,7 @@ from plugins import yaml_cache
 from plugins.yaml_cache import Chunk, Stat
 from plugins.yaml_parse import FRONT_MATTER_SUFFIXES, YAML_SUFFIXES, Parsed
 from plugins.yaml_pool import parse_chunks
+from server.collector import collector_paused
 from server.hookspecs import hookimpl
 from server.sources import Problem, RawRecord, RegisterSourceType, SourceBatch
 
@@ -99,31 +97,6 @@ def content_files(root: Path) -> tuple[dict[str, Stat], dict[str, str]]:
     unreadable: dict[str, str] = {}
     _scan(os.path.join(root, ""), "", files, unreadable)
     return files, unreadable
-
-
-_gc_lock = threading.Lock()
-_gc_holders = 0
-_gc_was_enabled = False
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    # A batch is millions of small objects without cycles. As they pile up, the cyclic
-    # collector walks them again and again: decoding 100k cached files takes three times as
-    # long with it on. Sources load in threads at the same time, hence the count.
-    global _gc_holders, _gc_was_enabled
-    with _gc_lock:
-        if _gc_holders == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_holders += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_holders -= 1
-            if _gc_holders == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 def _cores() -> int:
@@ -204,7 +177,7 @@ class YamlFolderSource:
             yaml.__with_libyaml__,
             self.max_file_bytes,
         )
-        with _gc_paused():
+        with collector_paused():
             parsed = yaml_cache.load_results(cache_file, header, files, partial(self._parse, files))
             for name in files:
                 self._add(batch, prefix + name, parsed[name])

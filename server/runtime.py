@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from server.catalog import Catalog
+from server.collector import without_collection
 from server.config import Config, ConfigError, SourceConfig
 from server.enrich import enrich
 from server.ingest import Ingested, SourceArticles, merge, normalise_batch
@@ -131,7 +132,9 @@ class Runtime:
             else:
                 last = self._last_batch.get(name)
                 if last is None or last() is not batch:
-                    normalised = await asyncio.to_thread(normalise_batch, name, batch)
+                    normalised = await asyncio.to_thread(
+                        without_collection, normalise_batch, name, batch
+                    )
                     self._normalised[name] = normalised
                     self._last_batch[name] = weakref.ref(batch)
                     self._generation += 1
@@ -158,11 +161,15 @@ class Runtime:
         )
 
     async def _build(self) -> Ingested:
-        normalised = await asyncio.to_thread(merge, list(self._normalised.items()))
+        normalised = await asyncio.to_thread(
+            without_collection, merge, list(self._normalised.items())
+        )
         articles, problems = await enrich(
             normalised.articles, self.plugins.enrichers(), self.config.enrich_timeout
         )
-        catalog = await asyncio.to_thread(Catalog, articles, normalised.taxonomy)
+        catalog = await asyncio.to_thread(
+            without_collection, Catalog, articles, normalised.taxonomy
+        )
         return Ingested(catalog, (*normalised.problems, *problems), normalised.records)
 
     async def load(self, names: list[str] | None = None) -> Ingested:
