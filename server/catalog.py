@@ -15,7 +15,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from schema.model import Article, Provider, Topic
 from schema.normalise import slug
@@ -107,11 +107,10 @@ class Catalog:
         self._topic_ids = {entry.topic.id.casefold(): key for key, entry in self._topics.items()}
         self._children = self._index_children()
         self._providers = self._index_providers()
-        self._types = self._index(lambda a: a.type)
+        # Topics and providers are indexed above; other attributes on first use (`_values`).
         self._indexes: dict[str, Mapping[object, Sequence[int]]] = {
             "topic": {key: entry.positions for key, entry in self._topics.items()},
             "provider": {domain: e.positions for domain, e in self._providers.items()},
-            "type": cast(Mapping[object, Sequence[int]], self._types),
         }
         self._masks: dict[tuple[str, object], int] = {}
         self._search: SearchIndex | None = None

@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, distributions, version
+from importlib.metadata import EntryPoint, distributions
 from typing import Any
 
 import pluggy
@@ -24,6 +24,7 @@ from schema.model import Links
 from schema.urls import UrlPreference
 from server import hookspecs
 from server.sources import SourceType
+from server.version import own_version
 
 BUILTIN_PLUGINS = {
     "yaml_folder": "plugins.yaml_folder",
@@ -42,13 +43,6 @@ class PluginInfo:
     version: str
     builtin: bool
     hooks: tuple[str, ...]
-
-
-def _own_version() -> str:
-    try:
-        return version("newsgraph")
-    except Exception:  # running from a source tree that was never installed
-        return "unknown"
 
 
 def _register(manager: pluggy.PluginManager, plugin: object, name: str, origin: str) -> None:
@@ -101,7 +95,7 @@ def load_plugins(
         if class_name:
             plugin = getattr(plugin, class_name)()
         _register(manager, plugin, name, "builtin")
-        versions[name] = _own_version()
+        versions[name] = own_version()
     for entry_point in installed_plugins(allow):
         distribution = entry_point.dist.name if entry_point.dist else "unknown distribution"
         if manager.has_plugin(entry_point.name):

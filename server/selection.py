@@ -228,9 +228,9 @@ class Selection:
     """The articles matching a filter, in the order of `orders`.
 
     `items[start:stop]` are the candidates in order, limited to the positions in `members`
-    when that is given, or to the indexes `keep` accepts (with the count of those); `keys`
-    holds each item's `composite_key`, so that a cursor is found by bisection; `facets` counts
-    the whole selection.
+    (which all lie within those bounds) when that is given, or to the indexes `keep` accepts
+    (with the count of those); `keys` holds each item's `composite_key`, so that a cursor is
+    found by bisection; `facets` counts the whole selection.
     """
 
     def __init__(
@@ -265,7 +265,7 @@ class Selection:
             return self._keep[1]
         if self._members is None:
             return self._stop - self._start
-        return (self._members & bitset.span(self._start, self._stop)).bit_count()
+        return self._members.bit_count()
 
     def __iter__(self) -> Iterator[Article]:
         return self._forward(self._start, self._stop)

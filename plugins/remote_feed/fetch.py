@@ -16,19 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from importlib.metadata import PackageNotFoundError, version
 
 import httpx
 
+from server.version import own_version
 
-def _user_agent() -> str:
-    try:
-        return f"newsgraph/{version('newsgraph')}"
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "newsgraph/unknown"
-
-
-USER_AGENT = _user_agent()
+USER_AGENT = f"newsgraph/{own_version()}"
 ACCEPT = (
     "application/feed+json, application/json;q=0.9, application/atom+xml, "
     "application/rss+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"
