@@ -4,14 +4,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 
 COPY pyproject.toml README.md ./
-COPY server/ server/
+COPY tools/ tools/
+COPY kit/ kit/
+COPY engine/ engine/
 COPY schema/ schema/
 COPY plugins/ plugins/
-RUN pip install . && useradd --create-home --uid 10001 newsgraph
+COPY server/ server/
 COPY seeds/ seeds/
+RUN pip install . && useradd --create-home --uid 10001 newsgraph
 
 USER newsgraph
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"]
-CMD ["newsgraph", "serve", "seeds", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["newsgraph", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -10,7 +10,7 @@ $(VENV)/.installed: pyproject.toml examples/newsgraph-reading-time/pyproject.tom
 	touch $@
 
 run: $(VENV)/.installed
-	$(VENV)/bin/newsgraph serve seeds
+	$(VENV)/bin/newsgraph serve
 
 test: $(VENV)/.installed
 	$(PY) -m pytest
@@ -18,10 +18,11 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy --strict server schema plugins bench examples/newsgraph-reading-time/newsgraph_reading_time
+	$(VENV)/bin/mypy --strict -p newsgraph -p bench
+	$(VENV)/bin/mypy --strict examples/newsgraph-reading-time/newsgraph_reading_time
 
 schema: $(VENV)/.installed
-	$(VENV)/bin/newsgraph export-schema
+	$(VENV)/bin/newsgraph export-schema -o schema/schema.graphql
 
 bench: $(VENV)/.installed
 	$(PY) -m bench

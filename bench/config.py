@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.config import Config, folder_sources
-from server.ingest import Ingested
+from newsgraph.engine.ingest import Ingested
+from newsgraph.server.config import Config, folder_sources
 
 LOAD_TIMEOUT = 3600.0
 

@@ -17,7 +17,7 @@ import orjson
 from graphql import ExecutionResult, GraphQLSchema, build_schema, execute_sync, parse, validate
 
 from bench.queries import PAGE, PAGE_SIZE, Variables
-from schema.model import Article
+from newsgraph.engine.model import Article
 
 FLOOR_SDL = """
 scalar DateTime

@@ -13,7 +13,6 @@ import orjson
 import strawberry
 from graphql import GraphQLSchema, build_client_schema, get_introspection_query
 
-import schema.query
 from bench.asgi import AsgiClient, started
 from bench.config import bench_config, check_loaded
 from bench.floors import DictPage, GraphQLCorePage
@@ -30,9 +29,10 @@ from bench.queries import (
 )
 from bench.report import MICROSECONDS, Row, ratio, times
 from bench.timing import per_call
-from schema.context import Context
-from server.app import create_app
-from server.catalog import Catalog
+from newsgraph.engine.catalog import Catalog
+from newsgraph.schema import query as graphql_query
+from newsgraph.schema.context import Context
+from newsgraph.server.app import create_app
 
 # Unique queries start from the newest this many articles, at every size alike.
 WALKED = 2000
@@ -108,7 +108,7 @@ async def floor_rows(measure: Measure, walked: Walked, catalog: Catalog) -> list
 
     dict_page = DictPage(articles)
     core_page = GraphQLCorePage(articles)
-    default = strawberry.Schema(query=schema.query.Query)
+    default = strawberry.Schema(query=graphql_query.Query)
     context = Context(catalog=catalog)
 
     def default_page(variables: Variables) -> str | None:

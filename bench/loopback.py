@@ -200,7 +200,7 @@ def measure(size: int, runs: int, duration: float, warmup: float) -> list[Row]:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         config = scratch / "newsgraph.yaml"
         config.write_text(f"server: {{source_timeout: {LOAD_TIMEOUT}}}\n", encoding="utf-8")
-        serve = [python, "-m", "server.cli", "serve", f"--config={config}", str(folder)]
+        serve = [python, "-m", "newsgraph.server.cli", "serve", f"--config={config}", str(folder)]
         newsgraph = stack.enter_context(
             serving([*serve, "--log-level=warning"], {"NEWSGRAPH_LOAD_PLUGINS": ""})
         )

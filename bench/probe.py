@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from bench.config import bench_config, check_loaded
-from server.runtime import Runtime
+from newsgraph.server.runtime import Runtime
 
 
 def _peak_bytes() -> int:

@@ -24,10 +24,10 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-import schema.query
 from bench.config import bench_config
-from schema.context import Context
-from server.runtime import Runtime
+from newsgraph.schema.context import Context
+from newsgraph.schema.query import Query
+from newsgraph.server.runtime import Runtime
 
 JSON = "application/json"
 
@@ -65,7 +65,7 @@ def strawberry_app(folder: Path) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/graphql", Endpoint(strawberry.Schema(query=schema.query.Query))),
+            Route("/graphql", Endpoint(strawberry.Schema(query=Query))),
             Route("/healthz", healthz, methods=["GET"]),
         ],
         lifespan=lifespan,

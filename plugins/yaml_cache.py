@@ -28,7 +28,7 @@ from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import IO, NamedTuple
 
-from plugins.yaml_parse import PICKLE_PROTOCOL, Parsed
+from newsgraph.plugins.yaml_parse import PICKLE_PROTOCOL, Parsed
 
 log = logging.getLogger("newsgraph")
 

@@ -28,13 +28,18 @@ from pathlib import Path
 
 import yaml
 
-from plugins import yaml_cache
-from plugins.yaml_cache import Chunk, Stat
-from plugins.yaml_parse import FRONT_MATTER_SUFFIXES, YAML_SUFFIXES, Parsed
-from plugins.yaml_pool import parse_chunks
-from server.collector import collector_paused
-from server.hookspecs import hookimpl
-from server.sources import Problem, RawRecord, RegisterSourceType, SourceBatch
+from newsgraph.plugin_api import (
+    Problem,
+    RawRecord,
+    RegisterSourceType,
+    SourceBatch,
+    collector_paused,
+    hookimpl,
+)
+from newsgraph.plugins import yaml_cache
+from newsgraph.plugins.yaml_cache import Chunk, Stat
+from newsgraph.plugins.yaml_parse import FRONT_MATTER_SUFFIXES, YAML_SUFFIXES, Parsed
+from newsgraph.plugins.yaml_pool import parse_chunks
 
 NOT_CONTENT = re.compile(r"^(readme|license|licence|changelog)(\.|$)", re.IGNORECASE)
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import repeat
 
-from plugins.yaml_parse import parse_chunk
+from newsgraph.plugins.yaml_parse import parse_chunk
 
 log = logging.getLogger("newsgraph")
 
@@ -28,7 +28,7 @@ def _in_processes(
     context = multiprocessing.get_context(_METHOD)
     if _METHOD == "forkserver":
         # Takes effect when the fork server first starts; later calls change nothing.
-        context.set_forkserver_preload(["__main__", "plugins.yaml_parse"])
+        context.set_forkserver_preload(["__main__", "newsgraph.plugins.yaml_parse"])
     pool = ProcessPoolExecutor(workers, mp_context=context)
     try:
         yield from pool.map(parse_chunk, repeat(root), chunks, repeat(max_bytes))

@@ -17,9 +17,9 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
-from schema.extend import SchemaAddition, add_article_fields, claim, field_names
-from schema.query import Query
-from schema.types import Article
+from newsgraph.schema.extend import SchemaAddition, add_article_fields, claim, field_names
+from newsgraph.schema.query import Query
+from newsgraph.schema.types import Article
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 

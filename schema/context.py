@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from schema.model import Links
-from schema.urls import UrlPreference, select_url
-from server.catalog import Catalog
+from newsgraph.engine.catalog import Catalog
+from newsgraph.engine.model import Links
+from newsgraph.engine.urls import UrlPreference, select_url
 
 
 @dataclass(frozen=True, slots=True)

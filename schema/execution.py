@@ -37,12 +37,12 @@ from strawberry.types import Info
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
-from schema.context import Context
-from schema.model import Article
-from server.catalog import Catalog
+from newsgraph.engine.catalog import Catalog
+from newsgraph.engine.model import Article
+from newsgraph.schema.context import Context
 
 if TYPE_CHECKING:
-    from schema.executor import Plan
+    from newsgraph.schema.executor import Plan
 
 ARTICLE_TYPE = "Article"
 ARTICLES_PER_PLAN = 4096

@@ -46,9 +46,9 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_variable_values
 from strawberry.extensions import max_aliases, query_depth_limiter
 
-from schema.build import Limits
-from schema.context import Context
-from schema.execution import ARTICLE_TYPE, Compiled, Declined, Run, strawberry_field
+from newsgraph.schema.build import Limits
+from newsgraph.schema.context import Context
+from newsgraph.schema.execution import ARTICLE_TYPE, Compiled, Declined, Run, strawberry_field
 
 _PLAN_CACHE_SIZE = 512
 

@@ -12,7 +12,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.name_converter import NameConverter
 from strawberry.types.base import get_object_definition
 
-from schema.model import Article
+from newsgraph.engine.model import Article
 
 
 class SchemaConflict(Exception):

@@ -9,7 +9,7 @@ from enum import Enum
 
 import strawberry
 
-from server.selection import ArticleFilter, Order, SortField, Visibility
+from newsgraph.engine.selection import ArticleFilter, Order, SortField, Visibility
 
 ArticleSortField = strawberry.enum(
     SortField,

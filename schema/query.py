@@ -7,10 +7,11 @@ from typing import cast
 import strawberry
 from strawberry.types import Info
 
-from schema import model
-from schema.context import Context
-from schema.inputs import ArticleFilterInput, ArticleSort, narrowed, to_filter
-from schema.types import (
+from newsgraph.engine import model
+from newsgraph.engine.catalog import TopicEntry
+from newsgraph.schema.context import Context
+from newsgraph.schema.inputs import ArticleFilterInput, ArticleSort, narrowed, to_filter
+from newsgraph.schema.types import (
     Article,
     ArticleConnection,
     Connection,
@@ -19,7 +20,6 @@ from schema.types import (
     connection,
     field,
 )
-from server.catalog import TopicEntry
 
 
 def _catalog(info: Info) -> Context:

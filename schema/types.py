@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import strawberry
 from strawberry.types import Info
 
-from schema import model
-from schema.inputs import ArticleFilterInput, ArticleSort, narrowed, to_filter, to_orders
-from schema.urls import UrlPreference as UrlPreferenceValue
-from server.catalog import TopicEntry
-from server.selection import MAX_PAGE_SIZE, ArticleFilter, Facets, Selection, Visibility
-from server.similar import similar
+from newsgraph.engine import model
+from newsgraph.engine.catalog import TopicEntry
+from newsgraph.engine.selection import MAX_PAGE_SIZE, ArticleFilter, Facets, Selection, Visibility
+from newsgraph.engine.similar import similar
+from newsgraph.engine.urls import UrlPreference as UrlPreferenceValue
+from newsgraph.schema.inputs import ArticleFilterInput, ArticleSort, narrowed, to_filter, to_orders
 
 if TYPE_CHECKING:
-    from schema.context import Context
+    from newsgraph.schema.context import Context
 
 Resolver = TypeVar("Resolver", bound=Callable[..., Any])
 

@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from server.config import Config, load_config
-from server.endpoint import GraphQLEndpoint
-from server.ingest import Ingested
-from server.introspection import plugins_view, sources_view
-from server.plugin_manager import PluginError, Plugins
-from server.runtime import Runtime
+from newsgraph.engine.ingest import Ingested
+from newsgraph.server.config import Config, load_config
+from newsgraph.server.endpoint import GraphQLEndpoint
+from newsgraph.server.introspection import plugins_view, sources_view
+from newsgraph.server.plugin_manager import PluginError, Plugins
+from newsgraph.server.runtime import Runtime
 
 log = logging.getLogger("newsgraph")
 

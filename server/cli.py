@@ -10,13 +10,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from schema.build import SDL_PATH, sdl
-from schema.extend import SchemaConflict
-from server.config import Config, ConfigError, folder_sources, load_config
-from server.introspection import plugins_view, sources_view, table
-from server.packages import check_own_packages
-from server.plugin_manager import PluginError
-from server.runtime import Runtime
+from newsgraph.schema.build import sdl
+from newsgraph.schema.extend import SchemaConflict
+from newsgraph.server.config import Config, ConfigError, folder_sources, load_config
+from newsgraph.server.introspection import plugins_view, sources_view, table
+from newsgraph.server.plugin_manager import PluginError
+from newsgraph.server.runtime import Runtime
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -34,7 +33,7 @@ def _config(args: argparse.Namespace) -> Config:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from server.app import create_app
+    from newsgraph.server.app import create_app
 
     config = _config(args)
     app = create_app(config)
@@ -84,8 +83,10 @@ def _export_schema(args: argparse.Namespace) -> int:
     text = sdl()
     if args.output == "-":
         sys.stdout.write(text)
-    else:
-        Path(args.output).write_text(text, encoding="utf-8")
+        return 0
+    path = Path(args.output)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote the schema SDL ({len(text.splitlines())} lines) to {path}", file=sys.stderr)
     return 0
 
 
@@ -97,7 +98,7 @@ def parser() -> argparse.ArgumentParser:
     config.add_argument("--config", help="newsgraph.yaml (default: $NEWSGRAPH_CONFIG)")
 
     serve = commands.add_parser(
-        "serve", parents=[config], help="serve content over GraphQL (default: seeds/)"
+        "serve", parents=[config], help="serve content over GraphQL (default: the bundled demo)"
     )
     serve.add_argument("paths", nargs="*", help="folders to serve instead of configured sources")
     serve.add_argument("--host")
@@ -118,15 +119,16 @@ def parser() -> argparse.ArgumentParser:
     plugins = commands.add_parser("plugins", parents=[config], help="list loaded plugins")
     plugins.set_defaults(run=_plugins)
 
-    export = commands.add_parser("export-schema", help="write the GraphQL SDL")
-    export.add_argument("--output", "-o", default=str(SDL_PATH), help="a path, or - for stdout")
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL, or write it")
+    export.add_argument(
+        "--output", "-o", default="-", help="the file to write (default: - for stdout)"
+    )
     export.set_defaults(run=_export_schema)
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    check_own_packages()
     args = parser().parse_args(argv)
     try:
         result: int = args.run(args)

@@ -15,7 +15,7 @@ Environment: NEWSGRAPH_CONFIG (the file), NEWSGRAPH_HOST, NEWSGRAPH_PORT,
 NEWSGRAPH_LOAD_PLUGINS (allow-list of installed plugins; empty for none),
 NEWSGRAPH_TRACE_HOOKS (1 to log every hook call), NEWSGRAPH_PREVIEW_TOKEN (the credential
 that lets a request see drafts; without one there is no preview at all). With no file at all,
-`seeds/` is served.
+the bundled demo content (the `seeds/` folder, installed as `newsgraph/seeds`) is served.
 """
 
 from __future__ import annotations
@@ -28,9 +28,11 @@ from pathlib import Path
 
 import yaml
 
-from schema.build import Limits
+import newsgraph
+from newsgraph.schema.build import Limits
 
-DEFAULT_CONTENT = Path("seeds")
+# The demo content ships inside the package, so `newsgraph serve` works from any folder.
+DEFAULT_CONTENT = Path(newsgraph.__file__).parent / "seeds"
 MIN_PREVIEW_TOKEN = 16
 DEFAULT_CONFIG_FILE = Path("newsgraph.yaml")
 
@@ -82,7 +84,7 @@ def folder_sources(paths: Sequence[str | Path]) -> tuple[SourceConfig, ...]:
 
 
 def default_config() -> Config:
-    """With no configuration at all, serve the bundled `seeds/` folder."""
+    """With no configuration at all, serve the bundled demo content."""
     return Config(sources=folder_sources([DEFAULT_CONTENT]))
 
 

@@ -23,12 +23,12 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from schema.build import build_schema
-from schema.context import Context
-from schema.execution import Declined
-from schema.executor import Executor
-from server.response_cache import ResponseCache
-from server.runtime import Runtime
+from newsgraph.schema.build import build_schema
+from newsgraph.schema.context import Context
+from newsgraph.schema.execution import Declined
+from newsgraph.schema.executor import Executor
+from newsgraph.server.response_cache import ResponseCache
+from newsgraph.server.runtime import Runtime
 
 _CONTEXT = "newsgraph_context"
 _ERRORS = "newsgraph_errors"

@@ -13,8 +13,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from schema.model import Article, Image, Provider, Related
-from server.sources import Problem, Severity
+from newsgraph.engine.model import Article, Image, Provider, Related
+from newsgraph.engine.sources import Problem, Severity
 
 _OPTIONAL_TEXT = (str, type(None))
 _OPTIONAL_INT = (int, type(None))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from server.runtime import Runtime
+from newsgraph.server.runtime import Runtime
 
 
 def _plain(value: object) -> object:

@@ -19,17 +19,16 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from schema.extend import SchemaAddition
-from schema.model import Links
-from schema.urls import UrlPreference
-from server import hookspecs
-from server.sources import SourceType
-from server.version import own_version
+from newsgraph import __version__, hookspecs
+from newsgraph.engine.model import Links
+from newsgraph.engine.sources import SourceType
+from newsgraph.engine.urls import UrlPreference
+from newsgraph.schema.extend import SchemaAddition
 
 BUILTIN_PLUGINS = {
-    "yaml_folder": "plugins.yaml_folder",
-    "remote_feed": "plugins.remote_feed",
-    "url_selection": "plugins.url_selection:UrlSelection",
+    "yaml_folder": "newsgraph.plugins.yaml_folder",
+    "remote_feed": "newsgraph.plugins.remote_feed",
+    "url_selection": "newsgraph.plugins.url_selection:UrlSelection",
 }
 
 
@@ -95,7 +94,7 @@ def load_plugins(
         if class_name:
             plugin = getattr(plugin, class_name)()
         _register(manager, plugin, name, "builtin")
-        versions[name] = own_version()
+        versions[name] = __version__
     for entry_point in installed_plugins(allow):
         distribution = entry_point.dist.name if entry_point.dist else "unknown distribution"
         if manager.has_plugin(entry_point.name):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import weakref
 from collections import OrderedDict
 
-from server.catalog import Catalog
+from newsgraph.engine.catalog import Catalog
 
 CacheKey = bytes
 

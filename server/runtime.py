@@ -16,13 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from server.catalog import Catalog
-from server.collector import without_collection
-from server.config import Config, ConfigError, SourceConfig
-from server.enrich import enrich
-from server.ingest import Ingested, SourceArticles, merge, normalise_batch
-from server.plugin_manager import Plugins, load_plugins
-from server.sources import PolledSource, Problem, Source, SourceBatch, SourceType
+from newsgraph.engine.catalog import Catalog
+from newsgraph.engine.collector import without_collection
+from newsgraph.engine.ingest import Ingested, SourceArticles, merge, normalise_batch
+from newsgraph.engine.sources import PolledSource, Problem, Source, SourceBatch, SourceType
+from newsgraph.server.config import Config, ConfigError, SourceConfig
+from newsgraph.server.enrich import enrich
+from newsgraph.server.plugin_manager import Plugins, load_plugins
 
 log = logging.getLogger("newsgraph")
 

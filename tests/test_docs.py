@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from schema.build import build_schema
-from schema.context import Context
-from server.config import Config, folder_sources
-from server.runtime import Runtime
+from newsgraph.schema.build import build_schema
+from newsgraph.schema.context import Context
+from newsgraph.server.config import Config, folder_sources
+from newsgraph.server.runtime import Runtime
 from tests.conftest import ROOT, SEEDS
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]

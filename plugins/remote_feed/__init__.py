@@ -11,9 +11,8 @@ docs/sources.md.
 
 from __future__ import annotations
 
-from plugins.remote_feed.source import RemoteFeedSource
-from server.hookspecs import hookimpl
-from server.sources import RegisterSourceType
+from newsgraph.plugin_api import RegisterSourceType, hookimpl
+from newsgraph.plugins.remote_feed.source import RemoteFeedSource
 
 
 @hookimpl

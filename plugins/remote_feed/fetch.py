@@ -19,9 +19,9 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from server.version import own_version
+from newsgraph import __version__
 
-USER_AGENT = f"newsgraph/{own_version()}"
+USER_AGENT = f"newsgraph/{__version__}"
 ACCEPT = (
     "application/feed+json, application/json;q=0.9, application/atom+xml, "
     "application/rss+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"

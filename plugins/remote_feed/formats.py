@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import orjson
 
-from plugins.remote_feed import json_feed, safe_xml, static_api, syndication
-from plugins.remote_feed.page import Context, DocumentError, Page, kind
+from newsgraph.plugins.remote_feed import json_feed, safe_xml, static_api, syndication
+from newsgraph.plugins.remote_feed.page import Context, DocumentError, Page, kind
 
 ATOM_FEED = "{http://www.w3.org/2005/Atom}feed"
 RSS_ROOTS = frozenset({"rss", "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}RDF"})

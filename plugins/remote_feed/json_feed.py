@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeGuard
 
-from plugins.remote_feed.page import Context, DocumentError, Page, feed_provider, json_items
+from newsgraph.plugins.remote_feed.page import (
+    Context,
+    DocumentError,
+    Page,
+    feed_provider,
+    json_items,
+)
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
 

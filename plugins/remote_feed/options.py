@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from plugins.remote_feed.fetch import FetchSettings
+from newsgraph.plugins.remote_feed.fetch import FetchSettings
 
 FORMATS = ("auto", "static_api", "json_feed", "rss", "atom")
 KNOWN = (

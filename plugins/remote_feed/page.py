@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from server.sources import Problem, RawRecord
+from newsgraph.plugin_api import Problem, RawRecord
 
 
 class DocumentError(Exception):

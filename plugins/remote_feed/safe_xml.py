@@ -13,7 +13,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException, EntitiesForbidden
 from defusedxml.ElementTree import fromstring
 
-from plugins.remote_feed.page import DocumentError
+from newsgraph.plugins.remote_feed.page import DocumentError
 
 
 def parse(body: bytes, url: str) -> Element:

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import httpx
 
-from plugins.remote_feed.fetch import FetchError, Validators, client, fetch
-from plugins.remote_feed.formats import read_document
-from plugins.remote_feed.options import parse_options
-from plugins.remote_feed.page import Context, DocumentError, Page
-from server.sources import SourceBatch
+from newsgraph.plugin_api import SourceBatch
+from newsgraph.plugins.remote_feed.fetch import FetchError, Validators, client, fetch
+from newsgraph.plugins.remote_feed.formats import read_document
+from newsgraph.plugins.remote_feed.options import parse_options
+from newsgraph.plugins.remote_feed.page import Context, DocumentError, Page
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import TypeGuard
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from plugins.remote_feed.page import Context, DocumentError, Page, json_items
+from newsgraph.plugins.remote_feed.page import Context, DocumentError, Page, json_items
 
 COPIED = (
     "title",

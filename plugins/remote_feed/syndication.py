@@ -16,8 +16,8 @@ from html.parser import HTMLParser
 
 import feedparser
 
-from plugins.remote_feed.page import Context, Page, domain, feed_provider
-from server.sources import RawRecord
+from newsgraph.plugin_api import RawRecord
+from newsgraph.plugins.remote_feed.page import Context, Page, domain, feed_provider
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _BLOCKS = frozenset(

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from bench import report, synthetic
-from schema import normalise
+from newsgraph.engine import normalise
 from tests.conftest import ROOT
 
 ROWS = [

@@ -25,7 +25,7 @@ def free_port() -> int:
 
 def newsgraph_command() -> list[str]:
     script = shutil.which("newsgraph", path=str(Path(sys.executable).parent))
-    return [script] if script else [sys.executable, "-m", "server.cli"]
+    return [script] if script else [sys.executable, "-m", "newsgraph.server.cli"]
 
 
 @contextmanager

@@ -4,11 +4,11 @@ import asyncio
 
 import pytest
 
-from plugins.yaml_folder import YamlFolderSource
-from server.config import Config, folder_sources
-from server.ingest import Ingested, build_catalog
-from server.runtime import Runtime
-from server.sources import Severity
+from newsgraph.engine.ingest import Ingested, build_catalog
+from newsgraph.engine.sources import Severity
+from newsgraph.plugins.yaml_folder import YamlFolderSource
+from newsgraph.server.config import Config, folder_sources
+from newsgraph.server.runtime import Runtime
 from tests.conftest import SEEDS, WriteTree, front_matter
 
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from plugins import yaml_cache, yaml_folder, yaml_pool
-from plugins.yaml_folder import YamlFolderSource
-from plugins.yaml_parse import parse_chunk
-from server.sources import SourceBatch
+from newsgraph.engine.sources import SourceBatch
+from newsgraph.plugins import yaml_cache, yaml_folder, yaml_pool
+from newsgraph.plugins.yaml_folder import YamlFolderSource
+from newsgraph.plugins.yaml_parse import parse_chunk
 from tests.conftest import SEEDS, WriteTree, front_matter
 
 Load = Callable[..., SourceBatch]
@@ -62,7 +62,7 @@ def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         names.extend(chunk)
         return parse_chunk(root, chunk, max_bytes)
 
-    monkeypatch.setattr("plugins.yaml_pool.parse_chunk", counting)
+    monkeypatch.setattr("newsgraph.plugins.yaml_pool.parse_chunk", counting)
     return names
 
 
@@ -335,7 +335,7 @@ def test_a_load_that_fails_leaves_the_old_cache_alone(
     def failing(*args: object) -> bytes:
         raise RuntimeError("parser bug")
 
-    monkeypatch.setattr("plugins.yaml_pool.parse_chunk", failing)
+    monkeypatch.setattr("newsgraph.plugins.yaml_pool.parse_chunk", failing)
     with pytest.raises(RuntimeError, match="parser bug"):
         load()
     assert [p.name for p in tmp_path.iterdir() if "cache" in p.name] == ["folder.cache"]

@@ -17,13 +17,13 @@ from graphql import (
     GraphQLOutputType,
 )
 
-from schema.build import Limits, build_schema
-from schema.context import Context
-from schema.execution import Declined
-from schema.executor import Executor
-from server.config import Config, folder_sources
-from server.runtime import Runtime
-from server.selection import ArticleFilter
+from newsgraph.engine.selection import ArticleFilter
+from newsgraph.schema.build import Limits, build_schema
+from newsgraph.schema.context import Context
+from newsgraph.schema.execution import Declined
+from newsgraph.schema.executor import Executor
+from newsgraph.server.config import Config, folder_sources
+from newsgraph.server.runtime import Runtime
 from tests.conftest import SEEDS, WriteTree, front_matter
 
 SCHEMA = build_schema()

@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 
-from schema.build import SDL_PATH, Limits, build_schema, sdl
-from schema.context import Context
-from server.config import Config, folder_sources
-from server.runtime import Runtime
+from newsgraph.schema.build import SDL_PATH, Limits, build_schema, sdl
+from newsgraph.schema.context import Context
+from newsgraph.server.config import Config, folder_sources
+from newsgraph.server.runtime import Runtime
 from tests.conftest import SEEDS
 
 SCHEMA = build_schema()

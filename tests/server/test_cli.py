@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from schema.build import sdl
-from server.cli import main
+from newsgraph.schema.build import sdl
+from newsgraph.server.cli import main
 from tests.conftest import SEEDS, WriteTree, front_matter
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from server.config import ConfigError, SourceConfig, load_config
-from server.runtime import Runtime
+from newsgraph.server.config import ConfigError, SourceConfig, load_config
+from newsgraph.server.runtime import Runtime
 from tests.conftest import SEEDS
 
 
@@ -16,10 +16,16 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_no_configuration_serves_seeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_configuration_serves_the_bundled_seeds_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     config = load_config(environ={})
-    assert config.sources == (SourceConfig("yaml_folder", "seeds", {"path": "seeds"}),)
+    [source] = config.sources
+    assert (source.type, source.name) == ("yaml_folder", "seeds")
+    bundled = Path(str(source.options["path"]))
+    assert bundled.is_absolute() and bundled.name == "seeds"
+    assert sorted(p.name for p in bundled.glob("*.md")) == sorted(p.name for p in SEEDS.glob("*.md"))
 
 
 def test_full_file_with_secrets_and_environment_overrides(tmp_path: Path) -> None:

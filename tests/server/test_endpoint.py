@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from server.app import create_app
-from server.config import Config, folder_sources
-from server.testing import client as running
+from newsgraph.server.app import create_app
+from newsgraph.server.config import Config, folder_sources
+from newsgraph.testing import client as running
 from tests.conftest import SEEDS, WriteTree, front_matter
 
 PAGE = (

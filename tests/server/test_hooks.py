@@ -17,8 +17,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server.config import SourceConfig
-from server.plugin_api import (
+from newsgraph.plugin_api import (
     Article,
     ArticleField,
     Context,
@@ -30,8 +29,9 @@ from server.plugin_api import (
     UrlPreference,
     hookimpl,
 )
-from server.plugin_manager import PluginError
-from server.testing import client, execute, make_app, run_source
+from newsgraph.server.config import SourceConfig
+from newsgraph.server.plugin_manager import PluginError
+from newsgraph.testing import client, execute, make_app, run_source
 from tests.conftest import SEEDS
 
 SEED_SOURCE = SourceConfig("yaml_folder", "seeds", {"path": str(SEEDS)})
@@ -211,7 +211,7 @@ async def test_hook_extend_schema() -> None:
     assert node["titleLength"] == len(node["title"])
     assert result["data"]["articleTotal"] >= 40
 
-    from schema.extend import SchemaConflict
+    from newsgraph.schema.extend import SchemaConflict
 
     with pytest.raises(SchemaConflict, match="added by both plugin 'b' and plugin 'a'"):
         make_app(
@@ -287,7 +287,7 @@ async def test_hook_lifespan() -> None:
 
 def test_tracing_logs_hook_calls() -> None:
     lines: list[str] = []
-    from server.plugin_manager import load_plugins
+    from newsgraph.server.plugin_manager import load_plugins
 
     plugins = load_plugins(frozenset(), trace=lines.append)
     plugins.source_types()

@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from server.config import SourceConfig
-from server.plugin_api import RawRecord, RegisterSourceType, SourceBatch, hookimpl
-from server.testing import client, make_app
+from newsgraph.plugin_api import RawRecord, RegisterSourceType, SourceBatch, hookimpl
+from newsgraph.server.config import SourceConfig
+from newsgraph.testing import client, make_app
 from tests.conftest import SEEDS
 
 

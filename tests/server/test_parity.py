@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from schema.build import build_schema
-from schema.context import Context
-from server.config import Config, folder_sources
-from server.ingest import Ingested
-from server.runtime import Runtime
-from server.sources import Severity
+from newsgraph.engine.ingest import Ingested
+from newsgraph.engine.sources import Severity
+from newsgraph.schema.build import build_schema
+from newsgraph.schema.context import Context
+from newsgraph.server.config import Config, folder_sources
+from newsgraph.server.runtime import Runtime
 
 SCHEMA = build_schema()
 

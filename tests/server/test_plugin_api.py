@@ -5,10 +5,11 @@ from __future__ import annotations
 import inspect
 import re
 
-from server import hookspecs, plugin_api
+from newsgraph import hookspecs, plugin_api
 from tests.conftest import ROOT
 
 EXPECTED_API = {
+    "DEFAULT_AMP_CACHE_DOMAIN",
     "Article",
     "ArticleField",
     "ArticleFilter",
@@ -33,6 +34,8 @@ EXPECTED_API = {
     "UrlPreference",
     "Visibility",
     "article_id",
+    "collector_paused",
+    "fallback_url",
     "hookimpl",
 }
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from server.plugin_manager import BUILTIN_PLUGINS, PluginError, load_plugins
+from newsgraph.server.plugin_manager import BUILTIN_PLUGINS, PluginError, load_plugins
 
 Install = Callable[..., None]
 
 HOOK = """
-from server.plugin_api import hookimpl
+from newsgraph.plugin_api import hookimpl
 
 @hookimpl
 def {hook}(register):
@@ -104,7 +104,7 @@ def test_misspelt_hook_fails_at_start_up_naming_the_plugin(install: Install) -> 
 
 
 def test_wrong_hook_arguments_fail_naming_the_plugin(install: Install) -> None:
-    source = "from server.plugin_api import hookimpl\n\n@hookimpl\ndef select_url(link, preference):\n    return None\n"
+    source = "from newsgraph.plugin_api import hookimpl\n\n@hookimpl\ndef select_url(link, preference):\n    return None\n"
     install("newsgraph-args", "args", "ng_args", source)
     with pytest.raises(PluginError, match="plugin 'args' \\(newsgraph-args\\) is invalid"):
         load_plugins(frozenset({"args"}))

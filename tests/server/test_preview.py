@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from schema.model import article_id
-from server.app import create_app
-from server.config import Config, folder_sources
-from server.testing import client as running
+from newsgraph.engine.model import article_id
+from newsgraph.server.app import create_app
+from newsgraph.server.config import Config, folder_sources
+from newsgraph.testing import client as running
 from tests.conftest import WriteTree, front_matter
 
 TOKEN = "a-preview-secret-of-some-length"

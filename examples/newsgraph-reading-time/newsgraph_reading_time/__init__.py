@@ -7,7 +7,7 @@ It adds two things:
 - The `csv_folder` source type: every `*.csv` file directly inside the folder given by its
   `path` option, one article per row under a header row naming the columns in `COLUMNS`.
 
-It imports nothing of newsgraph but `server.plugin_api`, the public surface.
+It imports nothing of newsgraph but `newsgraph.plugin_api`, the public surface.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from server.plugin_api import (
+from newsgraph.plugin_api import (
     Article,
     ArticleField,
     Problem,

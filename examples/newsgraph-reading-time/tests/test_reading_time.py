@@ -1,4 +1,4 @@
-"""The reading_time plugin's own tests, through newsgraph's real parts (`server.testing`).
+"""The reading_time plugin's own tests, through newsgraph's real parts (`newsgraph.testing`).
 
 The plugin module is passed to each app explicitly, as ("reading_time", module), so the tests
 do not depend on which plugins happen to be installed.
@@ -12,7 +12,7 @@ from pathlib import Path
 import newsgraph_reading_time as reading_time
 import pytest
 
-from server.testing import SourceConfig, client, execute, make_app, run_source
+from newsgraph.testing import SourceConfig, client, execute, make_app, run_source
 
 PLUGIN = ("reading_time", reading_time)
 SAMPLE = Path(__file__).resolve().parent.parent / "sample"

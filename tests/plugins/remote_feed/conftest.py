@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from plugins.remote_feed.source import RemoteFeedSource
-from server.config import Config, SourceConfig
-from server.plugin_manager import load_plugins
-from server.runtime import Runtime
+from newsgraph.plugins.remote_feed.source import RemoteFeedSource
+from newsgraph.server.config import Config, SourceConfig
+from newsgraph.server.plugin_manager import load_plugins
+from newsgraph.server.runtime import Runtime
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Small limits so that every fault is found quickly; a test that needs retries asks for them.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.remote_feed.fetch import FetchError
-from plugins.remote_feed.page import DocumentError
+from newsgraph.plugins.remote_feed.fetch import FetchError
+from newsgraph.plugins.remote_feed.page import DocumentError
 from tests.plugins.remote_feed.conftest import (
     FeedServer,
     body,

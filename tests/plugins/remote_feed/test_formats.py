@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.remote_feed.page import DocumentError
+from newsgraph.plugins.remote_feed.page import DocumentError
 from tests.plugins.remote_feed.conftest import FeedServer, body, fixture, source
 
 STATIC_PAGE = b'{"page": 1, "value": [], "nextPage": null}'

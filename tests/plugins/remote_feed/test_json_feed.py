@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from schema.model import Article, Image, Links, Provider
-from server.ingest import normalise_batches
+from newsgraph.engine.ingest import normalise_batches
+from newsgraph.engine.model import Article, Image, Links, Provider
 from tests.plugins.remote_feed.conftest import FeedServer, body, fixture, source
 
 GAZETTE = Provider(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.remote_feed.options import parse_options
-from server.config import ConfigError, SourceConfig
-from server.testing import make_app
+from newsgraph.plugins.remote_feed.options import parse_options
+from newsgraph.server.config import ConfigError, SourceConfig
+from newsgraph.testing import make_app
 
 URL = "https://feeds.example.com/news.json"
 

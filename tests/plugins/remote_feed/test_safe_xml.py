@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from plugins.remote_feed.page import DocumentError
+from newsgraph.plugins.remote_feed.page import DocumentError
 from tests.plugins.remote_feed.conftest import FeedServer, body, fixture, source
 
 RSS_BODY = (

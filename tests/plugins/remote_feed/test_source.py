@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from server.config import ConfigError, SourceConfig, load_config
-from server.introspection import sources_view
-from server.plugin_manager import load_plugins
-from server.runtime import Runtime
-from server.testing import client, make_app
+from newsgraph.server.config import ConfigError, SourceConfig, load_config
+from newsgraph.server.introspection import sources_view
+from newsgraph.server.plugin_manager import load_plugins
+from newsgraph.server.runtime import Runtime
+from newsgraph.testing import client, make_app
 from tests.plugins.remote_feed.conftest import (
     FAST,
     FeedServer,

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from plugins.remote_feed.page import DocumentError
-from plugins.remote_feed.static_api import following
-from plugins.yaml_folder import YamlFolderSource
-from schema import normalise
-from schema.model import Article
-from server.ingest import Ingested, normalise_batches
-from server.sources import Severity
+from newsgraph.engine import normalise
+from newsgraph.engine.ingest import Ingested, normalise_batches
+from newsgraph.engine.model import Article
+from newsgraph.engine.sources import Severity
+from newsgraph.plugins.remote_feed.page import DocumentError
+from newsgraph.plugins.remote_feed.static_api import following
+from newsgraph.plugins.yaml_folder import YamlFolderSource
 from tests.conftest import CORPUS
 from tests.plugins.remote_feed.conftest import FeedServer, body, fixture, runtime, source, status
 

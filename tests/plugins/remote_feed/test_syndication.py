@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from plugins.remote_feed.syndication import text
-from schema.model import Article, Image, Links, Provider
-from server.ingest import normalise_batches
+from newsgraph.engine.ingest import normalise_batches
+from newsgraph.engine.model import Article, Image, Links, Provider
+from newsgraph.plugins.remote_feed.syndication import text
 from tests.plugins.remote_feed.conftest import FeedServer, body, fixture, source
 
 

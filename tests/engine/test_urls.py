@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from schema.model import Links
-from schema.urls import UrlPreference, select_url
+from newsgraph.engine.model import Links
+from newsgraph.engine.urls import UrlPreference, select_url
 
 FULL = Links("https://w.example/", "https://o.example/", "https://w.example/amp", "https://cdn/")
 

@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from schema import normalise
-from schema.model import article_id
+from newsgraph.engine import normalise
+from newsgraph.engine.model import article_id
 
 BASE: dict[str, object] = {
     "title": "T",

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from schema.model import Article, Links, Provider, article_id
-from server.config import Config, folder_sources
-from server.runtime import Runtime
-from server.search import MAX_TERMS, SearchError, SearchIndex
+from newsgraph.engine.model import Article, Links, Provider, article_id
+from newsgraph.engine.search import MAX_TERMS, SearchError, SearchIndex
+from newsgraph.server.config import Config, folder_sources
+from newsgraph.server.runtime import Runtime
 from tests.conftest import CORPUS
 
 START = datetime(2024, 1, 1, tzinfo=UTC)

@@ -18,8 +18,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Protocol, TypeVar
 
-from schema.model import Article
-from server import bitset
+from newsgraph.engine import bitset
+from newsgraph.engine.model import Article
 
 T_co = TypeVar("T_co", covariant=True)
 

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import TypeVar
 
-from schema.model import Article, Provider, Topic
-from schema.normalise import slug
-from server import bitset
-from server.matches import BEST_FIRST, Matches, Picked, Recent, SearchHits
-from server.search import SearchIndex
-from server.selection import (
+from newsgraph.engine import bitset
+from newsgraph.engine.matches import BEST_FIRST, Matches, Picked, Recent, SearchHits
+from newsgraph.engine.model import Article, Provider, Topic
+from newsgraph.engine.normalise import slug
+from newsgraph.engine.search import SearchIndex
+from newsgraph.engine.selection import (
     NEWEST_FIRST,
     ArticleFilter,
     Facets,

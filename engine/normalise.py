@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import TypeVar, cast
 
-from schema.model import Article, Image, Links, Provider, Related, Topic, article_id
+from newsgraph.engine.model import Article, Image, Links, Provider, Related, Topic, article_id
 
 
 class FieldError(ValueError):

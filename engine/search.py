@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from schema.model import Article
+from newsgraph.engine.model import Article
 
 
 class SearchError(ValueError):

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from schema.model import Article, Links, Provider, article_id
-from server.catalog import Catalog
-from server.config import Config, folder_sources
-from server.runtime import Runtime
-from server.similar import NEIGHBOURS, _candidates, similar
+from newsgraph.engine.catalog import Catalog
+from newsgraph.engine.model import Article, Links, Provider, article_id
+from newsgraph.engine.similar import NEIGHBOURS, _candidates, similar
+from newsgraph.server.config import Config, folder_sources
+from newsgraph.server.runtime import Runtime
 from tests.conftest import SEEDS
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from schema import normalise
-from schema.model import Article, Topic
-from server.catalog import Catalog
-from server.sources import Problem, RawRecord, Severity, SourceBatch
+from newsgraph.engine import normalise
+from newsgraph.engine.catalog import Catalog
+from newsgraph.engine.model import Article, Topic
+from newsgraph.engine.sources import Problem, RawRecord, Severity, SourceBatch
 
 
 @dataclass(frozen=True, slots=True)

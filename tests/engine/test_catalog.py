@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from schema.model import Article, Links, Provider, Topic, article_id
-from server.catalog import Catalog, SearchUnavailable
-from server.selection import (
+from newsgraph.engine.catalog import Catalog, SearchUnavailable
+from newsgraph.engine.model import Article, Links, Provider, Topic, article_id
+from newsgraph.engine.selection import (
     ArticleFilter,
     CursorError,
     Order,

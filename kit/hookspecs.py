@@ -14,10 +14,10 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from schema.extend import SchemaAddition
-from schema.model import Article, Links
-from schema.urls import UrlPreference
-from server.sources import RegisterSourceType
+from newsgraph.engine.model import Article, Links
+from newsgraph.engine.sources import RegisterSourceType
+from newsgraph.engine.urls import UrlPreference
+from newsgraph.schema.extend import SchemaAddition
 
 PROJECT = "newsgraph"
 hookspec = pluggy.HookspecMarker(PROJECT)

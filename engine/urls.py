@@ -5,8 +5,8 @@ from __future__ import annotations
 from enum import Enum
 from functools import lru_cache
 
-from schema.amp_cache import DEFAULT_CACHE_DOMAIN, amp_cache_url
-from schema.model import Links
+from newsgraph.engine.amp_cache import DEFAULT_CACHE_DOMAIN, amp_cache_url
+from newsgraph.engine.model import Links
 
 
 class UrlPreference(Enum):

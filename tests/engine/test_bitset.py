@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from server import bitset
+from newsgraph.engine import bitset
 
 
 @pytest.mark.parametrize("count", [0, 1, 5, 300, 4000, 9999])

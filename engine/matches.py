@@ -8,10 +8,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from schema.model import Article
-from server import bitset
-from server.search import SearchIndex
-from server.selection import (
+from newsgraph.engine import bitset
+from newsgraph.engine.model import Article
+from newsgraph.engine.search import SearchIndex
+from newsgraph.engine.selection import (
     Facets,
     Indexed,
     Order,
@@ -23,7 +23,7 @@ from server.selection import (
 )
 
 if TYPE_CHECKING:
-    from server.catalog import Catalog
+    from newsgraph.engine.catalog import Catalog
 
 K = TypeVar("K")
 T = TypeVar("T")

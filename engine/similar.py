@@ -19,8 +19,8 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from schema.model import Article
-from server.catalog import Catalog
+from newsgraph.engine.catalog import Catalog
+from newsgraph.engine.model import Article
 
 WEIGHTS = {"topics": 0.3, "text": 0.5, "time": 0.15, "provider": 0.05}
 HALF_LIFE_DAYS = 30.0

@@ -1,6 +1,6 @@
 """Helpers for testing newsgraph plugins (and newsgraph itself) through the real parts.
 
-from server.testing import make_app, client, execute, run_source
+from newsgraph.testing import make_app, client, execute, run_source
 
 app = make_app(("my_plugin", my_plugin), sources=[...])
 async with client(app) as http:         # the lifespan runs: sources load
@@ -16,12 +16,12 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from schema.extend import SchemaConflict
-from server.app import create_app
-from server.config import Config, ConfigError, SourceConfig
-from server.plugin_manager import PluginError, load_plugins
-from server.runtime import Runtime
-from server.sources import SourceBatch
+from newsgraph.engine.sources import SourceBatch
+from newsgraph.schema.extend import SchemaConflict
+from newsgraph.server.app import create_app
+from newsgraph.server.config import Config, ConfigError, SourceConfig
+from newsgraph.server.plugin_manager import PluginError, load_plugins
+from newsgraph.server.runtime import Runtime
 
 
 def make_app(

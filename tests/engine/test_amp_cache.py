@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from plugins.yaml_folder import YamlFolderSource
-from schema.amp_cache import DEFAULT_CACHE_DOMAIN, amp_cache_url
-from server.sources import RawRecord
+from newsgraph.engine.amp_cache import DEFAULT_CACHE_DOMAIN, amp_cache_url
+from newsgraph.engine.sources import RawRecord
+from newsgraph.plugins.yaml_folder import YamlFolderSource
 from tests.conftest import SEEDS
 
 

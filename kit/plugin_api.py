@@ -1,0 +1,60 @@
+"""The public surface for plugin authors: import from here and nothing else of newsgraph.
+
+Everything named in `__all__` is covered by the changelog's compatibility promise; the rest of
+the code base may change without notice. newsgraph's own builtin plugins import only this
+module too (an import contract in CI holds them to it), so nothing here is privileged.
+"""
+
+from __future__ import annotations
+
+from newsgraph.engine.amp_cache import DEFAULT_CACHE_DOMAIN as DEFAULT_AMP_CACHE_DOMAIN
+from newsgraph.engine.catalog import Catalog
+from newsgraph.engine.collector import collector_paused
+from newsgraph.engine.model import Article, Image, Links, Provider, Related, Topic, article_id
+from newsgraph.engine.selection import ArticleFilter, Order, SortField, Visibility
+from newsgraph.engine.sources import (
+    PolledSource,
+    Problem,
+    RawRecord,
+    RegisterSourceType,
+    Severity,
+    Source,
+    SourceBatch,
+    SourceType,
+)
+from newsgraph.engine.urls import UrlPreference
+from newsgraph.engine.urls import select_url as fallback_url
+from newsgraph.hookspecs import hookimpl
+from newsgraph.schema.context import Context
+from newsgraph.schema.extend import ArticleField, SchemaAddition
+
+__all__ = [
+    "DEFAULT_AMP_CACHE_DOMAIN",
+    "Article",
+    "ArticleField",
+    "ArticleFilter",
+    "Catalog",
+    "Context",
+    "Image",
+    "Links",
+    "Order",
+    "PolledSource",
+    "Problem",
+    "Provider",
+    "RawRecord",
+    "RegisterSourceType",
+    "Related",
+    "SchemaAddition",
+    "Severity",
+    "SortField",
+    "Source",
+    "SourceBatch",
+    "SourceType",
+    "Topic",
+    "UrlPreference",
+    "Visibility",
+    "article_id",
+    "collector_paused",
+    "fallback_url",
+    "hookimpl",
+]
