@@ -20,6 +20,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy --strict -p newsgraph -p bench
 	$(VENV)/bin/mypy --strict examples/newsgraph-reading-time/newsgraph_reading_time
+	$(VENV)/bin/lint-imports
 
 schema: $(VENV)/.installed
 	$(VENV)/bin/newsgraph export-schema -o schema/schema.graphql

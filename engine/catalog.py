@@ -272,7 +272,9 @@ class Catalog:
         for the same search again and again."""
         found = self._searches.get(search)
         if found is None:
-            found = self._searches.put(search, SearchHits(self, self.search_index.match(search)))
+            found = self._searches.put(
+                search, SearchHits(self.order, self.position, self.search_index.match(search))
+            )
         return found
 
     def snippet(self, search: str, article_id: str) -> str | None:
@@ -325,17 +327,17 @@ class Catalog:
         conditions = self._conditions(where, hits)
         dates = bitset.span(low, high)
         if not conditions:
-            return Matches(self, self.order, self.keys, (low, high), None, lambda: dates)
+            return Matches(self.facets, self.order, self.keys, (low, high), None, lambda: dates)
         index, mask = conditions[0]
         if len(conditions) == 1 and index is not None:
             positions = index()
             bounds = (bisect_left(positions, low), bisect_left(positions, high))
             items, keys = Picked(self.order, positions), Picked(self.keys, positions)
-            return Matches(self, items, keys, bounds, None, lambda: mask() & dates)
+            return Matches(self.facets, items, keys, bounds, None, lambda: mask() & dates)
         members = dates
         for _, condition in conditions:
             members &= condition()
-        return Matches(self, self.order, self.keys, (low, high), members, lambda: members)
+        return Matches(self.facets, self.order, self.keys, (low, high), members, lambda: members)
 
     def _conditions(self, where: ArticleFilter, hits: int | None) -> list[_Condition]:
         """Each condition as its index (when it is one) and the set of positions it allows."""

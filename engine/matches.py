@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from newsgraph.engine import bitset
 from newsgraph.engine.model import Article
@@ -21,9 +21,6 @@ from newsgraph.engine.selection import (
     complete,
     sort_key,
 )
-
-if TYPE_CHECKING:
-    from newsgraph.engine.catalog import Catalog
 
 K = TypeVar("K")
 T = TypeVar("T")
@@ -76,12 +73,14 @@ class SearchHits:
     """A search's hits: scores by id, the set of their positions, and (made on first use)
     their ranking, best first, ties newest first, then by id."""
 
-    def __init__(self, catalog: Catalog, scores: Mapping[str, float]) -> None:
+    def __init__(
+        self, order: Sequence[Article], position: Mapping[str, int], scores: Mapping[str, float]
+    ) -> None:
+        """`order` is the catalog's newest-first articles, `position` each id's place there."""
         self.scores = scores
-        position = catalog.position
         self._positions = [position[i] for i in scores if i in position]
-        self.hits = bitset.from_positions(self._positions, len(catalog))
-        self._catalog = catalog
+        self.hits = bitset.from_positions(self._positions, len(order))
+        self._order = order
         self._ranked: tuple[list[Article], list[SortKey], list[int]] | None = None
         self._snippets: dict[str, str | None] = {}
 
@@ -95,7 +94,7 @@ class SearchHits:
     def ranked(self) -> tuple[list[Article], list[SortKey], list[int]]:
         """The hits best first, with each one's sort key and catalog position."""
         if self._ranked is None:
-            order, scores = self._catalog.order, self.scores
+            order, scores = self._order, self.scores
             # The same keys as `composite_key` gives for RELEVANCE, then newest first, by id.
             keyed = sorted(
                 (((0, -scores[order[p].id]), *sort_key(order[p])), p) for p in self._positions
@@ -111,18 +110,18 @@ class SearchHits:
 class Matches:
     """The newest-first matches of a filter, before any other order is applied: `items`
     within `bounds`, limited to `members` when that is given; `everything` makes the set of
-    all the matches, for facets."""
+    all the matches, and `count_facets` counts the facets of such a set."""
 
     def __init__(
         self,
-        catalog: Catalog,
+        count_facets: Callable[[int], Facets],
         items: Indexed[Article],
         keys: Indexed[SortKey],
         bounds: tuple[int, int],
         members: int | None,
         everything: Callable[[], int],
     ) -> None:
-        self._catalog = catalog
+        self._count_facets = count_facets
         self._items, self._keys, self._bounds = items, keys, bounds
         self._members = members
         self._everything = everything
@@ -149,4 +148,4 @@ class Matches:
         return self._everything()
 
     def facets(self) -> Facets:
-        return self._catalog.facets(self._everything())
+        return self._count_facets(self._everything())

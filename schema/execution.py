@@ -10,13 +10,14 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import orjson
 import strawberry
 from graphql import (
     BooleanValueNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLBoolean,
     GraphQLField,
@@ -27,6 +28,7 @@ from graphql import (
     GraphQLOutputType,
     GraphQLString,
     InlineFragmentNode,
+    OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
     is_leaf_type,
@@ -40,9 +42,6 @@ from strawberry.types.field import StrawberryField
 from newsgraph.engine.catalog import Catalog
 from newsgraph.engine.model import Article
 from newsgraph.schema.context import Context
-
-if TYPE_CHECKING:
-    from newsgraph.schema.executor import Plan
 
 ARTICLE_TYPE = "Article"
 ARTICLES_PER_PLAN = 4096
@@ -89,6 +88,22 @@ class _Field:
         self.definition: StrawberryField | None = None
         self.field: GraphQLField | None = None
         self.node: FieldNode | None = None
+
+
+@dataclass(slots=True)
+class Plan:
+    """A parsed, validated query operation that only uses fields this executor can run."""
+
+    operation: OperationDefinitionNode
+    fragments: Mapping[str, FragmentDefinitionNode]
+    directive_variables: tuple[str, ...]  # variables that `@skip`/`@include` depend on
+    article_variables: tuple[str, ...]  # variables used anywhere below an `Article` field
+    _compiled: Compiled | None = None
+
+    def compiled(self, schema: strawberry.Schema) -> Compiled:
+        if self._compiled is None:
+            self._compiled = Compiled(schema, self)
+        return self._compiled
 
 
 class Compiled:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import graphql
@@ -48,25 +47,9 @@ from strawberry.extensions import max_aliases, query_depth_limiter
 
 from newsgraph.schema.build import Limits
 from newsgraph.schema.context import Context
-from newsgraph.schema.execution import ARTICLE_TYPE, Compiled, Declined, Run, strawberry_field
+from newsgraph.schema.execution import ARTICLE_TYPE, Declined, Plan, Run, strawberry_field
 
 _PLAN_CACHE_SIZE = 512
-
-
-@dataclass(slots=True)
-class Plan:
-    """A parsed, validated query operation that only uses fields this executor can run."""
-
-    operation: OperationDefinitionNode
-    fragments: Mapping[str, FragmentDefinitionNode]
-    directive_variables: tuple[str, ...]  # variables that `@skip`/`@include` depend on
-    article_variables: tuple[str, ...]  # variables used anywhere below an `Article` field
-    _compiled: Compiled | None = None
-
-    def compiled(self, schema: strawberry.Schema) -> Compiled:
-        if self._compiled is None:
-            self._compiled = Compiled(schema, self)
-        return self._compiled
 
 
 class Executor:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from newsgraph.server.config import ConfigError, SourceConfig, load_config
+from newsgraph.server.config import ConfigError, load_config
 from newsgraph.server.runtime import Runtime
 from tests.conftest import SEEDS
 
@@ -25,7 +25,9 @@ def test_no_configuration_serves_the_bundled_seeds_from_any_folder(
     assert (source.type, source.name) == ("yaml_folder", "seeds")
     bundled = Path(str(source.options["path"]))
     assert bundled.is_absolute() and bundled.name == "seeds"
-    assert sorted(p.name for p in bundled.glob("*.md")) == sorted(p.name for p in SEEDS.glob("*.md"))
+    assert sorted(p.name for p in bundled.glob("*.md")) == sorted(
+        p.name for p in SEEDS.glob("*.md")
+    )
 
 
 def test_full_file_with_secrets_and_environment_overrides(tmp_path: Path) -> None:
