@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,13 +29,16 @@ def newsgraph_command() -> list[str]:
 
 
 @contextmanager
-def serving(*arguments: str) -> Iterator[tuple[str, list[str]]]:
-    """Run `newsgraph serve ARGUMENTS` in a real uvicorn on a free loopback port until
-    healthy; yields the base URL and, once the server has stopped, its output lines."""
+def serving(
+    *arguments: str, command: Sequence[str] | None = None, cwd: Path = ROOT
+) -> Iterator[tuple[str, list[str]]]:
+    """Run `newsgraph serve ARGUMENTS` (with `command`, default this environment's
+    `newsgraph`) in a real uvicorn on a free loopback port until healthy; yields the base URL
+    and, once the server has stopped, its output lines."""
     port = free_port()
     process = subprocess.Popen(
-        [*newsgraph_command(), "serve", *arguments, "--port", str(port)],
-        cwd=ROOT,
+        [*(command or newsgraph_command()), "serve", *arguments, "--port", str(port)],
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
