@@ -25,10 +25,18 @@ def test_validate_reports_errors_and_exits_one(
     assert "1 errors" in out
 
 
-def test_export_schema(tmp_path: Path) -> None:
+def test_export_schema_writes_the_named_file_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "out.graphql"
     assert main(["export-schema", "-o", str(target)]) == 0
     assert target.read_text(encoding="utf-8") == sdl()
+    assert f"to {target}" in capsys.readouterr().err
+
+
+def test_export_schema_prints_to_stdout_by_default(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export-schema"]) == 0
+    assert capsys.readouterr().out == sdl()
 
 
 def test_plugins_command_lists_builtins(capsys: pytest.CaptureFixture[str]) -> None:
