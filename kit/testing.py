@@ -36,7 +36,8 @@ def make_app(
     Installed (entry-point) plugins are left out unless `installed` is true, so a test sees
     only what it names. `server` takes `Config` fields such as `source_timeout`.
     """
-    config = Config(sources=tuple(sources), plugins=dict(settings or {}), **server)
+    plugin_settings = {name: dict(block) for name, block in (settings or {}).items()}
+    config = Config(sources=tuple(sources), plugins=plugin_settings, **server)
     registry = load_plugins(None if installed else frozenset(), extra=plugins)
     return create_app(config, registry)
 

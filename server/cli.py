@@ -7,7 +7,6 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from newsgraph.schema.build import sdl
@@ -22,12 +21,12 @@ def _config(args: argparse.Namespace) -> Config:
     """The configuration file (if any), with folders given on the command line replacing its
     sources, and --host/--port overriding it."""
     config = load_config(args.config)
+    changes: dict[str, object] = {
+        key: getattr(args, key) for key in ("host", "port") if getattr(args, key, None) is not None
+    }
     if getattr(args, "paths", None):
-        config = replace(config, sources=folder_sources(args.paths))
-    for key in ("host", "port"):
-        if getattr(args, key, None) is not None:
-            config = replace(config, **{key: getattr(args, key)})
-    return config
+        changes["sources"] = folder_sources(args.paths)
+    return config.model_copy(update=changes)
 
 
 def _serve(args: argparse.Namespace) -> int:

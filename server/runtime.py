@@ -63,10 +63,6 @@ class Runtime:
         )
         self.plugins.configure(config.plugins)
         types = self.plugins.source_types()
-        names = [entry.name for entry in config.sources]
-        for name in names:
-            if names.count(name) > 1:
-                raise ConfigError(f"sources: the name {name!r} is used twice; names must be unique")
         self.sources = {
             entry.name: make_source(types, index, entry)
             for index, entry in enumerate(config.sources)

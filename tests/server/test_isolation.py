@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import replace
 
 import pytest
 
@@ -102,7 +101,7 @@ async def test_hanging_source_is_timed_out(app: object) -> None:
 async def test_cancellation_is_not_swallowed(app: object) -> None:
     Flaky.mode = "hang"
     runtime = app.state.runtime  # type: ignore[attr-defined]
-    runtime.config = replace(runtime.config, source_timeout=30)
+    runtime.config = runtime.config.model_copy(update={"source_timeout": 30})
     task = asyncio.create_task(runtime.load())
     await asyncio.sleep(0.05)
     task.cancel()

@@ -200,7 +200,8 @@ async def test_headers_take_secrets_from_the_environment(
     with pytest.raises(ConfigError) as missing:
         load_config(config_file, environ={})
     assert str(missing.value) == (
-        "sources[0].options.headers.Authorization: environment variable 'WIRE_TOKEN' is not set"
+        f"{config_file}: sources[0].options.headers.Authorization: "
+        "environment variable 'WIRE_TOKEN' is not set"
     )
 
 

@@ -1,0 +1,194 @@
+"""Every setting of `newsgraph.yaml`, with its type, default and description, in one place.
+
+Adding a setting is a one-place change: add a field to `ServerSettings` with a default and a
+`Field(description=...)` (reuse `Seconds` or `Count` for durations and sizes), then run
+`make settings`. The field is then read from `server.<key>` in the file and from the
+environment variable `NEWSGRAPH_<KEY>`, its errors name `server.<key>`, and the JSON Schema
+(`docs/newsgraph.schema.json`) and the reference (`docs/settings.md`) list it; tests fail
+until both generated files are current. Reading the file and the environment is
+`newsgraph.server.config`'s job.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass
+from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_settings import NoDecode
+
+from newsgraph.schema.build import Limits
+
+# `server.port` is also NEWSGRAPH_PORT, and so on for every server key.
+ENV_PREFIX = "NEWSGRAPH_"
+MIN_PREVIEW_TOKEN = 16
+_LIMITS = Limits()
+
+
+def env_variable(key: str) -> str:
+    """The environment variable that overrides `server.<key>`."""
+    return f"{ENV_PREFIX}{key.upper()}"
+
+
+def _not_a_bool(value: object) -> object:
+    # Python counts true as 1; in a settings file it is a slip, not a number.
+    if isinstance(value, bool):
+        raise PydanticCustomError("float_type", "expected a number")
+    return value
+
+
+Seconds = Annotated[float, BeforeValidator(_not_a_bool), Field(ge=0)]
+Count = Annotated[int, BeforeValidator(_not_a_bool), Field(ge=0)]
+
+
+def _plugin_names(value: object) -> object:
+    # From the environment the allow-list is comma-separated text: "a, b" (empty: none).
+    if isinstance(value, str):
+        return frozenset(name.strip() for name in value.split(",") if name.strip())
+    return value
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class SourceConfig:
+    """One configured source: an instance of a source type, with its own name and options."""
+
+    type: str = Field(min_length=1, description="The source type, such as `yaml_folder`.")
+    name: str = Field(
+        min_length=1,
+        description="This source's name, unique among the sources; defaults to its type.",
+    )
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description='The source type\'s own options (see sources.md); secrets as {"$env": NAME}.',
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named_after_type(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "name" not in data and isinstance(data.get("type"), str):
+            return {**data, "name": data["type"]}
+        return data
+
+
+def _unique_names(sources: tuple[SourceConfig, ...] | None) -> tuple[SourceConfig, ...] | None:
+    seen: set[str] = set()
+    twice: list[InitErrorDetails] = []
+    for index, source in enumerate(sources or ()):
+        if source.name in seen:
+            reason = "{name} is used twice; names must be unique"
+            twice.append(
+                InitErrorDetails(
+                    type=PydanticCustomError("duplicate_name", reason, {"name": repr(source.name)}),
+                    loc=(index, "name"),
+                    input=source.name,
+                )
+            )
+        seen.add(source.name)
+    if twice:
+        raise ValidationError.from_exception_data("sources", twice)
+    return sources
+
+
+Sources = Annotated[tuple[SourceConfig, ...], AfterValidator(_unique_names)]
+Plugins = dict[str, dict[str, Any]]
+
+
+class ServerSettings(BaseModel):
+    """The `server:` block: how newsgraph serves, loads and guards. Each key can be overridden
+    by the environment variable NEWSGRAPH_<KEY>, such as NEWSGRAPH_PORT."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="server")
+
+    host: str = Field(default="127.0.0.1", description="The address to listen on.")
+    port: Count = Field(default=8000, le=65535, description="The TCP port to listen on.")
+    source_timeout: Seconds = Field(
+        default=60.0,
+        description="Seconds a source may take to load; past that it keeps its last articles.",
+    )
+    enrich_timeout: Seconds = Field(
+        default=30.0, description="Seconds each enricher plugin may take per reload."
+    )
+    reload_interval: Seconds = Field(
+        default=0.0, description="Seconds between reloads of every source; 0 never reloads."
+    )
+    max_depth: Count = Field(
+        default=_LIMITS.max_depth, description="The deepest nesting a query may have."
+    )
+    max_aliases: Count = Field(
+        default=_LIMITS.max_aliases, description="The most aliases a query may use."
+    )
+    max_tokens: Count = Field(
+        default=_LIMITS.max_tokens, description="The most tokens a query document may have."
+    )
+    load_plugins: Annotated[frozenset[str] | None, NoDecode, BeforeValidator(_plugin_names)] = (
+        Field(
+            default=None,
+            description="The installed plugins to load, by name (all when unset; none when empty). "
+            "From the environment: comma-separated names.",
+        )
+    )
+    trace_hooks: bool = Field(default=False, description="Log every plugin hook call.")
+    preview_token: str | None = Field(
+        default=None,
+        min_length=MIN_PREVIEW_TOKEN,
+        repr=False,
+        description="The secret that lets a request see drafts (sent in `preview_header`); "
+        'at least 16 characters, best given as {"$env": NAME}. Unset: drafts are never served.',
+    )
+    preview_header: str = Field(
+        default="X-Newsgraph-Preview",
+        pattern=r"^[A-Za-z0-9-]+$",
+        description="The HTTP request header that carries the preview token.",
+    )
+    response_cache: Count = Field(
+        default=1024,
+        description="GraphQL responses kept per catalog snapshot; 0 turns the cache off.",
+    )
+    direct_executor: bool = Field(
+        default=True,
+        description="Answer the queries it can plan without Strawberry; false sends every "
+        "query through Strawberry.",
+    )
+
+    @property
+    def limits(self) -> Limits:
+        """The caps on a query document, as the schema takes them."""
+        return Limits(self.max_depth, self.max_aliases, self.max_tokens)
+
+
+class Config(ServerSettings):
+    """The whole run-time configuration: the sources, each plugin's settings, and the server
+    settings as attributes of their own (`config.port`)."""
+
+    model_config = ConfigDict(title="Config")
+
+    # Described where the file declares them, in ConfigFile.
+    sources: Sources
+    plugins: Plugins = Field(default_factory=dict)
+
+
+class ConfigFile(BaseModel):
+    """`newsgraph.yaml`: the sources to serve, each plugin's settings, and the server's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="newsgraph.yaml")
+
+    sources: Sources | None = Field(
+        default=None,
+        description="The sources to serve, in order. Unset: the bundled demo content.",
+    )
+    plugins: Plugins = Field(
+        default_factory=dict,
+        description='Each plugin\'s own settings, by plugin name; secrets as {"$env": NAME}.',
+    )
+    server: ServerSettings = Field(
+        default_factory=ServerSettings, description="How newsgraph serves, loads and guards."
+    )
