@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint schema bench clean
+.PHONY: run test lint schema settings bench clean
 
 $(VENV)/.installed: pyproject.toml examples/newsgraph-reading-time/pyproject.toml
 	python3 -m venv $(VENV)
@@ -24,6 +24,11 @@ lint: $(VENV)/.installed
 
 schema: $(VENV)/.installed
 	$(VENV)/bin/newsgraph export-schema -o schema/schema.graphql
+
+# The settings reference and the editors' JSON Schema, generated from server/settings.py.
+settings: $(VENV)/.installed
+	$(VENV)/bin/newsgraph config-schema -o docs/newsgraph.schema.json
+	$(VENV)/bin/newsgraph config-schema --markdown -o docs/settings.md
 
 bench: $(VENV)/.installed
 	$(PY) -m bench

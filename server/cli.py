@@ -15,6 +15,7 @@ from newsgraph.server.config import Config, ConfigError, folder_sources, load_co
 from newsgraph.server.introspection import plugins_view, sources_view, table
 from newsgraph.server.plugin_manager import PluginError
 from newsgraph.server.runtime import Runtime
+from newsgraph.server.settings_reference import config_schema_text, settings_reference
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -78,15 +79,25 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if ingested.errors else 0
 
 
-def _export_schema(args: argparse.Namespace) -> int:
-    text = sdl()
-    if args.output == "-":
+def _emit(text: str, output: str, what: str) -> int:
+    """Print `text`, or write it to the file `output` and say so."""
+    if output == "-":
         sys.stdout.write(text)
         return 0
-    path = Path(args.output)
+    path = Path(output)
     path.write_text(text, encoding="utf-8")
-    print(f"wrote the schema SDL ({len(text.splitlines())} lines) to {path}", file=sys.stderr)
+    print(f"wrote {what} ({len(text.splitlines())} lines) to {path}", file=sys.stderr)
     return 0
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    return _emit(sdl(), args.output, "the schema SDL")
+
+
+def _config_schema(args: argparse.Namespace) -> int:
+    if args.markdown:
+        return _emit(settings_reference(), args.output, "the settings reference")
+    return _emit(config_schema_text(), args.output, "the JSON Schema of newsgraph.yaml")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -123,6 +134,17 @@ def parser() -> argparse.ArgumentParser:
         "--output", "-o", default="-", help="the file to write (default: - for stdout)"
     )
     export.set_defaults(run=_export_schema)
+
+    settings = commands.add_parser(
+        "config-schema", help="print the JSON Schema of newsgraph.yaml, or write it"
+    )
+    settings.add_argument(
+        "--markdown", action="store_true", help="the settings reference page instead"
+    )
+    settings.add_argument(
+        "--output", "-o", default="-", help="the file to write (default: - for stdout)"
+    )
+    settings.set_defaults(run=_config_schema)
     return root
 
 

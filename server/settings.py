@@ -46,8 +46,9 @@ def _not_a_bool(value: object) -> object:
     return value
 
 
-Seconds = Annotated[float, BeforeValidator(_not_a_bool), Field(ge=0)]
-Count = Annotated[int, BeforeValidator(_not_a_bool), Field(ge=0)]
+# The bound first, so that it stays a constraint of the type (and of the JSON Schema).
+Seconds = Annotated[float, Field(ge=0), BeforeValidator(_not_a_bool)]
+Count = Annotated[int, Field(ge=0), BeforeValidator(_not_a_bool)]
 
 
 def _plugin_names(value: object) -> object:
@@ -57,7 +58,15 @@ def _plugin_names(value: object) -> object:
     return value
 
 
-@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+def _name_is_optional(schema: dict[str, Any]) -> None:
+    # In the file a source's name defaults to its type (see `_named_after_type`).
+    schema["required"] = ["type"]
+
+
+@dataclass(
+    frozen=True,
+    config=ConfigDict(extra="forbid", title="source", json_schema_extra=_name_is_optional),
+)
 class SourceConfig:
     """One configured source: an instance of a source type, with its own name and options."""
 
@@ -68,7 +77,7 @@ class SourceConfig:
     )
     options: dict[str, Any] = Field(
         default_factory=dict,
-        description='The source type\'s own options (see sources.md); secrets as {"$env": NAME}.',
+        description='The source type\'s own options (see sources.md); secrets as `{"$env": NAME}`.',
     )
 
     @model_validator(mode="before")
@@ -142,7 +151,7 @@ class ServerSettings(BaseModel):
         min_length=MIN_PREVIEW_TOKEN,
         repr=False,
         description="The secret that lets a request see drafts (sent in `preview_header`); "
-        'at least 16 characters, best given as {"$env": NAME}. Unset: drafts are never served.',
+        'at least 16 characters, best given as `{"$env": NAME}`. Unset: drafts are never served.',
     )
     preview_header: str = Field(
         default="X-Newsgraph-Preview",
@@ -187,7 +196,7 @@ class ConfigFile(BaseModel):
     )
     plugins: Plugins = Field(
         default_factory=dict,
-        description='Each plugin\'s own settings, by plugin name; secrets as {"$env": NAME}.',
+        description='Each plugin\'s own settings, by plugin name; secrets as `{"$env": NAME}`.',
     )
     server: ServerSettings = Field(
         default_factory=ServerSettings, description="How newsgraph serves, loads and guards."

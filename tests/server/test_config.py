@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from newsgraph.server.config import ConfigError, load_config
+from newsgraph.server.config import ConfigError, SourceConfig, load_config
 from newsgraph.server.runtime import Runtime
+from newsgraph.server.settings import ServerSettings
 from tests.conftest import SEEDS
 
 
@@ -60,10 +61,16 @@ def test_config_file_from_environment(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "environ", "phrase"),
     [
-        ("colour: red\n", {}, "colour: unknown key"),
+        ("colour: red\n", {}, "colour: unknown key (known: sources, plugins, server)"),
+        ("- a\n", {}, "expected a mapping of sources, plugins and server"),
         ("sources: {a: 1}\n", {}, "sources: expected a list"),
         ("sources: [{name: x}]\n", {}, "sources[0].type: required"),
-        ("sources: [{type: t, nmae: x}]\n", {}, "sources[0].nmae: unknown key"),
+        (
+            "sources: [{type: t, nmae: x}]\n",
+            {},
+            "sources[0].nmae: unknown key (known: type, name, options)",
+        ),
+        ("sources: [{type: t, options: 3}]\n", {}, "sources[0].options: expected a mapping"),
         (
             "sources: [{type: t, name: x}, {type: t, name: x}]\n",
             {},
@@ -78,7 +85,21 @@ def test_config_file_from_environment(tmp_path: Path) -> None:
         ("server: {port: -1}\n", {}, "server.port: expected a non-negative number"),
         ("server: {max_depth: 2.5}\n", {}, "server.max_depth: expected a whole number"),
         ("server: {debug: true}\n", {}, "server.debug: unknown key"),
-        ("server: {}\n", {"NEWSGRAPH_PORT": "x"}, "server.port: expected a number"),
+        ("server: {port: 70000}\n", {}, "server.port: expected at most 65535, got 70000"),
+        ("server: {source_timeout: true}\n", {}, "server.source_timeout: expected a number"),
+        ("server: {preview_header: a b}\n", {}, "server.preview_header: expected text matching"),
+        ("server: {load_plugins: [1]}\n", {}, "server.load_plugins[0]: expected text, got 1"),
+        ("server: 5\n", {}, "server: expected a mapping, got 5"),
+        (
+            "server: {}\n",
+            {"NEWSGRAPH_PORT": "x"},
+            "server.port: expected a number, got 'x' (from NEWSGRAPH_PORT)",
+        ),
+        (
+            "",
+            {"NEWSGRAPH_TRACE_HOOKS": "maybe"},
+            "server.trace_hooks: expected true or false, got 'maybe' (from NEWSGRAPH_TRACE_HOOKS)",
+        ),
         ("!!python/object/apply:os.system [echo]\n", {}, "cannot read the configuration"),
     ],
 )
@@ -88,6 +109,54 @@ def test_errors_name_the_key(
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, text), environ)
     assert phrase in str(caught.value)
+
+
+def test_every_problem_of_a_file_is_one_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sources: [{type: t, name: x}, {type: t, name: x}]\nserver: {port: eighty, debug: 1}\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    assert str(caught.value).splitlines() == [
+        f"{path}: sources[1].name: 'x' is used twice; names must be unique",
+        f"{path}: server.port: expected a number, got 'eighty'",
+        f"{path}: server.debug: unknown key (known: {', '.join(ServerSettings.model_fields)})",
+    ]
+
+
+def test_a_rejected_preview_token_is_not_shown_back(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, "server: {preview_token: hunter2}\n"), {})
+    assert "server.preview_token: expected at least 16 characters" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_every_server_key_has_an_environment_variable(tmp_path: Path) -> None:
+    path = write(tmp_path, "server: {response_cache: 10, direct_executor: true, max_depth: 8}\n")
+    environ = {
+        "NEWSGRAPH_RESPONSE_CACHE": "0",
+        "NEWSGRAPH_DIRECT_EXECUTOR": "false",
+        "NEWSGRAPH_MAX_DEPTH": "5",
+        "NEWSGRAPH_TRACE_HOOKS": "1",
+        "NEWSGRAPH_PREVIEW_TOKEN": "t" * 16,
+        "NEWSGRAPH_PREVIEW_HEADER": "X-Draft",
+    }
+    config = load_config(path, environ)
+    assert (config.response_cache, config.direct_executor, config.limits.max_depth) == (0, False, 5)
+    assert (config.trace_hooks, config.preview_token, config.preview_header) == (
+        True,
+        "t" * 16,
+        "X-Draft",
+    )
+    assert load_config(path, {}).response_cache == 10
+
+
+def test_a_source_is_named_after_its_type_by_default(tmp_path: Path) -> None:
+    config = load_config(
+        write(tmp_path, "sources: [{type: yaml_folder, options: {path: a}}]\n"), {}
+    )
+    assert config.sources == (SourceConfig("yaml_folder", "yaml_folder", {"path": "a"}),)
 
 
 def test_unknown_source_type_and_bad_options_name_the_entry(tmp_path: Path) -> None:
