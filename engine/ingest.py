@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from newsgraph.engine import normalise
 from newsgraph.engine.catalog import Catalog
+from newsgraph.engine.fields import Finding
 from newsgraph.engine.model import Article, Topic
 from newsgraph.engine.sources import Problem, RawRecord, Severity, SourceBatch
 
@@ -23,16 +24,30 @@ class Ingested:
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity is Severity.ERROR]
 
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
 
 def _preference(article: Article) -> tuple[bool, float, str]:
     # Smallest wins: a published record, then the most recent, then the first path.
     return (not article.published, -article.published_date_time.timestamp(), article.origin)
 
 
-def _field_problem(record: RawRecord, source: str, error: normalise.FieldError) -> Problem:
-    return Problem(
-        record.origin, error.reason, record.line_of(error.field), error.field, source=source
-    )
+def _field_problems(record: RawRecord, source: str, findings: list[Finding]) -> list[Problem]:
+    """A record's findings as problems, in the order of their lines."""
+    problems = [
+        Problem(
+            record.origin,
+            finding.reason,
+            record.line_of(finding.field),
+            finding.field,
+            finding.severity,
+            source,
+        )
+        for finding in findings
+    ]
+    return sorted(problems, key=lambda problem: problem.line or 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,20 +71,25 @@ class SourceArticles:
 
 
 def normalise_batch(source: str, batch: SourceBatch) -> SourceArticles:
-    """Every record of one source's batch as a model object, or a problem naming its field."""
+    """Every record of one source's batch as a model object, and every problem of each record,
+    naming its field; a record that an error rejects has no model object."""
     problems = list(batch.problems)
     articles: list[Article] = []
     for record in batch.articles:
-        try:
-            articles.append(normalise.article(record.data, record.origin, source))
-        except normalise.FieldError as error:
-            problems.append(_field_problem(record, source, error))
+        article, findings = normalise.article(
+            record.data, record.origin, source, record.base_url
+        )
+        if findings:
+            problems += _field_problems(record, source, findings)
+        if article is not None:
+            articles.append(article)
     taxonomy: list[Located] = []
     for record in batch.topics:
-        try:
-            taxonomy.append(Located(normalise.topic(record.data), record.origin, record.line))
-        except normalise.FieldError as error:
-            problems.append(_field_problem(record, source, error))
+        topic, findings = normalise.topic(record.data)
+        if findings:
+            problems += _field_problems(record, source, findings)
+        if topic is not None:
+            taxonomy.append(Located(topic, record.origin, record.line))
     return SourceArticles(articles, taxonomy, problems, len(batch.articles))
 
 

@@ -1,157 +1,93 @@
-"""Turn a raw front-matter mapping into an `Article` or `Topic`, or a precise `FieldError`.
+"""Turn a raw front-matter mapping into an `Article` or `Topic`, with every problem it has.
 
 The rules, learnt from real data (see docs/content-format.md):
 
+- Only what identifies and dates an article rejects it: its title, its canonical URL
+  (`webUrl`, else `originalUrl`) and `publishedDateTime`. A problem anywhere else loses only
+  that part, with a warning: a bad image, related story or topic entry is dropped, a bad
+  optional field is left out, an unusable provider is made from the canonical URL's host.
+- Every problem of a record is found in one pass, not only the first.
 - Text fields take strings only. An unquoted `title: 2021` or `title: No` has already been
-  turned into an int or a bool by YAML, and the original spelling is lost, so it is rejected
+  turned into an int or a bool by YAML, and the original spelling is lost, so it is refused
   with a hint to quote it rather than guessed back into text.
 - Timestamps may be aware or naive datetimes, dates, or ISO 8601 strings; all become aware UTC.
   A naive value counts as UTC. A bare date is midnight UTC.
+- Relative URLs resolve against the record's base URL (`engine.base_url`), if it has one.
 - `webUrl` is optional (videos have none); the canonical URL is `webUrl`, else `originalUrl`.
-- A missing `published` counts as published: older records predate the field.
+- A missing `published` counts as published; an unreadable one keeps the article a draft.
 - Unknown keys are ignored, and `secured` is never read.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, time
+from collections.abc import Mapping
 from typing import TypeVar, cast
+from urllib.parse import urlsplit
 
+from newsgraph.engine.base_url import BaseUrl
+from newsgraph.engine.fields import (
+    FieldError,
+    Finding,
+    Findings,
+    Record,
+    describe,
+    flag,
+    integer,
+    moment,
+    nonblank_text,
+    sequence,
+    text,
+    url,
+)
 from newsgraph.engine.model import Article, Image, Links, Provider, Related, Topic, article_id
 
-
-class FieldError(ValueError):
-    """A record's field holds something newsgraph will not accept."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+PROVIDER_FROM_HOST = "the provider is made from the canonical URL's host"
 
 
-_YAML_LITERALS = "quote it so YAML reads it as text"
+def _not_a_mapping(value: object) -> FieldError:
+    return FieldError("", f"expected a mapping, got {describe(value)}")
 
 
-def _describe(value: object) -> str:
-    if isinstance(value, bool):
-        return f"boolean {value}"
-    return f"{type(value).__name__} {value!r}"
-
-
-def _text(record: Mapping[str, object], field: str, *, required: bool = False) -> str | None:
-    value = record.get(field)
-    if value is None:
-        if required:
-            raise FieldError(field, "is required")
+def _image(item: object, found: Findings, base: BaseUrl | None) -> Image | None:
+    if not isinstance(item, Mapping):
+        found.reject(_not_a_mapping(item))
         return None
-    if not isinstance(value, str):
-        raise FieldError(field, f"expected text, got {_describe(value)}; {_YAML_LITERALS}")
-    if required and not value.strip():
-        raise FieldError(field, "is empty")
-    return value
-
-
-def _integer(record: Mapping[str, object], field: str) -> int | None:
-    value = record.get(field)
-    if value is None:
+    image_url = found.required(url, item, "url", base)
+    width = found.optional(integer, item, "width")
+    height = found.optional(integer, item, "height")
+    is_cached = found.optional(flag, item, "isCached")
+    title = found.optional(text, item, "title")
+    attribution = found.optional(text, item, "attribution")
+    if image_url is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise FieldError(field, f"expected a whole number, got {_describe(value)}")
-    return value
+    return Image(image_url, width, height, is_cached, title, attribution)
 
 
-def _flag(record: Mapping[str, object], field: str) -> bool | None:
-    value = record.get(field)
-    if value is None or isinstance(value, bool):
-        return value
-    raise FieldError(field, f"expected true or false, got {_describe(value)}")
-
-
-def _url(record: Mapping[str, object], field: str) -> str | None:
-    value = _text(record, field)
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    if not value.startswith(("http://", "https://")):
-        raise FieldError(field, f"expected an absolute http(s) URL, got {value!r}")
-    return value
-
-
-def timestamp(value: object, field: str) -> datetime:
-    """Normalise a YAML or JSON timestamp to an aware UTC datetime."""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime.combine(value, time())
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise FieldError(field, f"not an ISO 8601 date-time: {value!r}") from None
-    elif value is None:
-        raise FieldError(field, "is required")
-    else:
-        raise FieldError(field, f"expected a date-time, got {_describe(value)}")
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def _mapping(value: object, field: str) -> Mapping[str, object]:
-    if not isinstance(value, Mapping):
-        raise FieldError(field, f"expected a mapping, got {_describe(value)}")
-    return value
-
-
-def _sequence(record: Mapping[str, object], field: str) -> Sequence[object]:
-    value = record.get(field)
-    if value is None:
-        return ()
-    if isinstance(value, str) or not isinstance(value, Sequence):
-        raise FieldError(field, f"expected a list, got {_describe(value)}")
-    return value
-
-
-def _within(prefix: str, error: FieldError) -> FieldError:
-    """Re-anchor an error raised inside a nested mapping: `url` inside `images[2]`."""
-    return FieldError(f"{prefix}.{error.field}" if error.field else prefix, error.reason)
-
-
-def _images(record: Mapping[str, object], field: str = "images") -> tuple[Image, ...]:
+def _images(record: Record, found: Findings, base: BaseUrl | None) -> tuple[Image, ...]:
     images = []
-    for index, item in enumerate(_sequence(record, field)):
-        try:
-            raw = _mapping(item, "")
-            url = _url(raw, "url")
-            if url is None:
-                raise FieldError("url", "is required")
-            images.append(
-                Image(
-                    url=url,
-                    width=_integer(raw, "width"),
-                    height=_integer(raw, "height"),
-                    is_cached=_flag(raw, "isCached"),
-                    title=_text(raw, "title"),
-                    attribution=_text(raw, "attribution"),
-                )
-            )
-        except FieldError as error:
-            raise _within(f"{field}[{index}]", error) from None
+    for index, item in enumerate(found.optional(sequence, record, "images") or ()):
+        image = _image(item, found.within(f"images[{index}]", "this image is dropped"), base)
+        if image is not None:
+            images.append(image)
     return tuple(images)
 
 
-def _provider(value: object) -> Provider:
-    try:
-        raw = _mapping(value, "")
-        name = _text(raw, "name", required=True)
-        domain = _text(raw, "domain", required=True)
-        assert name is not None and domain is not None
-        provider = Provider(name.strip(), domain.strip().lower(), _images(raw))
-    except FieldError as error:
-        raise _within("provider", error) from None
-    return _shared(provider)
+def _provider(value: object, found: Findings, base: BaseUrl | None) -> Provider | None:
+    if not isinstance(value, Mapping):
+        found.reject(_not_a_mapping(value))
+        return None
+    name = found.required(nonblank_text, value, "name")
+    domain = found.required(nonblank_text, value, "domain")
+    images = _images(value, found, base)
+    if name is None or domain is None:
+        return None
+    return _shared(Provider(name.strip(), domain.strip().lower(), images))
+
+
+def _provider_from_host(canonical: str) -> Provider:
+    host = (urlsplit(canonical).hostname or "").removeprefix("www.")
+    return _shared(Provider(host, host))
 
 
 # Thousands of articles name the same few providers and topics: equal values are shared,
@@ -171,84 +107,148 @@ def _shared(value: _Value) -> _Value:
     return value
 
 
-def _links(record: Mapping[str, object], *, required: bool) -> Links:
+def _given(record: Record, field: str) -> bool:
+    value = record.get(field)
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _links(record: Record, found: Findings, base: BaseUrl | None) -> Links | None:
+    """The story's URLs; a bad canonical URL (`webUrl`, else `originalUrl`) rejects it."""
+    if _given(record, "webUrl"):
+        web_url = found.required(url, record, "webUrl", base)
+        original_url = found.optional(url, record, "originalUrl", base)
+    elif _given(record, "originalUrl"):
+        web_url = None
+        original_url = found.required(url, record, "originalUrl", base)
+    else:
+        found.reject(FieldError("webUrl", "an article needs a webUrl or an originalUrl"))
+        return None
     links = Links(
-        web_url=_url(record, "webUrl"),
-        original_url=_url(record, "originalUrl"),
-        amp_web_url=_url(record, "ampWebUrl"),
-        cdn_amp_web_url=_url(record, "cdnAmpWebUrl"),
+        web_url=web_url,
+        original_url=original_url,
+        amp_web_url=found.optional(url, record, "ampWebUrl", base),
+        cdn_amp_web_url=found.optional(url, record, "cdnAmpWebUrl", base),
     )
-    if required and not links.canonical:
-        raise FieldError("webUrl", "an article needs a webUrl or an originalUrl")
-    return links
+    return links if links.canonical else None
 
 
-def _topics(record: Mapping[str, object]) -> tuple[str, ...]:
+def _topics(record: Record, found: Findings) -> tuple[str, ...]:
     topics: list[str] = []
-    for index, item in enumerate(_sequence(record, "topics")):
+    for index, item in enumerate(found.optional(sequence, record, "topics") or ()):
         if not isinstance(item, str) or not item.strip():
-            raise FieldError(f"topics[{index}]", f"expected a topic name, got {_describe(item)}")
+            error = FieldError(f"topics[{index}]", f"expected a topic name, got {describe(item)}")
+            found.warn(error, "this topic is dropped")
+            continue
         name = _shared(item.strip())
         if name not in topics:
             topics.append(name)
     return tuple(topics)
 
 
-def _related(record: Mapping[str, object]) -> tuple[Related, ...]:
+def _related_story(item: object, found: Findings, base: BaseUrl | None) -> Related | None:
+    if not isinstance(item, Mapping):
+        found.reject(_not_a_mapping(item))
+        return None
+    title = found.required(nonblank_text, item, "title")
+    links = _links(item, found, base)
+    given = item.get("provider")
+    provider = (
+        None
+        if given is None
+        else _provider(given, found.within("provider", "its provider is left out"), base)
+    )
+    excerpt = found.optional(text, item, "excerpt")
+    published_date_time = found.optional(moment, item, "publishedDateTime")
+    kind = found.optional(text, item, "type")
+    quality = found.optional(integer, item, "quality")
+    heat = found.optional(integer, item, "heat")
+    images = _images(item, found, base)
+    if title is None or links is None:
+        return None
+    return Related(
+        title=title,
+        links=links,
+        excerpt=excerpt,
+        published_date_time=published_date_time,
+        type=kind,
+        provider=provider,
+        quality=quality,
+        heat=heat,
+        images=images,
+    )
+
+
+def _related(record: Record, found: Findings, base: BaseUrl | None) -> tuple[Related, ...]:
     related = []
-    for index, item in enumerate(_sequence(record, "related")):
-        try:
-            raw = _mapping(item, "")
-            title = _text(raw, "title", required=True)
-            assert title is not None
-            when = raw.get("publishedDateTime")
-            related.append(
-                Related(
-                    title=title,
-                    links=_links(raw, required=True),
-                    excerpt=_text(raw, "excerpt"),
-                    published_date_time=None
-                    if when is None
-                    else timestamp(when, "publishedDateTime"),
-                    type=_text(raw, "type"),
-                    provider=None if raw.get("provider") is None else _provider(raw["provider"]),
-                    quality=_integer(raw, "quality"),
-                    heat=_integer(raw, "heat"),
-                    images=_images(raw),
-                )
-            )
-        except FieldError as error:
-            raise _within(f"related[{index}]", error) from None
+    for index, item in enumerate(found.optional(sequence, record, "related") or ()):
+        part = found.within(f"related[{index}]", "this related story is dropped")
+        story = _related_story(item, part, base)
+        if story is not None:
+            related.append(story)
     return tuple(related)
 
 
-def article(record: Mapping[str, object], origin: str = "", source: str = "") -> Article:
-    """Build an `Article` from one raw record; raise `FieldError` naming the first bad field."""
-    title = _text(record, "title", required=True)
-    assert title is not None
-    if record.get("provider") is None:
-        raise FieldError("provider", "is required (a mapping with name and domain)")
-    links = _links(record, required=True)
-    published = _flag(record, "published")
+def _published(record: Record, found: Findings) -> bool:
+    try:
+        published = flag(record, "published")
+    except FieldError as error:
+        # Guessing "published" could put a draft online; a draft is only seen in preview.
+        found.warn(error, "the article is kept as a draft")
+        return False
+    return True if published is None else published
+
+
+def article(
+    record: Record, origin: str = "", source: str = "", base_url: BaseUrl | None = None
+) -> tuple[Article | None, list[Finding]]:
+    """Build an `Article` from one raw record, and every problem found in it.
+
+    The article is None when an error (a problem with its title, canonical URL or
+    `publishedDateTime`) rejects the record; warnings say what else was dropped.
+    """
+    found = Findings()
+    title = found.required(nonblank_text, record, "title")
+    links = _links(record, found, base_url)
+    published_date_time = found.required(moment, record, "publishedDateTime")
+    given = record.get("provider")
+    provider_found = found.within("provider", PROVIDER_FROM_HOST)
+    if given is None:
+        provider_found.reject(FieldError("", "is required (a mapping with name and domain)"))
+        provider = None
+    else:
+        provider = _provider(given, provider_found, base_url)
+    # Every field is read, so that one pass reports every problem, rejected or not.
+    category = found.optional(text, record, "category")
+    excerpt = found.optional(text, record, "excerpt")
+    kind = found.optional(text, record, "type")
+    quality = found.optional(integer, record, "quality")
+    heat = found.optional(integer, record, "heat")
+    published = _published(record, found)
+    featured_content = found.optional(text, record, "featuredContent")
+    topics = _topics(record, found)
+    images = _images(record, found, base_url)
+    related = _related(record, found, base_url)
+    if title is None or links is None or published_date_time is None:
+        return None, found.found
     return Article(
         id=article_id(links.canonical),
         title=title,
-        published_date_time=timestamp(record.get("publishedDateTime"), "publishedDateTime"),
+        published_date_time=published_date_time,
         links=links,
-        provider=_provider(record["provider"]),
-        category=_text(record, "category"),
-        excerpt=_text(record, "excerpt"),
-        type=(_text(record, "type") or "article").strip().lower(),
-        quality=_integer(record, "quality"),
-        heat=_integer(record, "heat"),
-        published=True if published is None else published,
-        featured_content=_text(record, "featuredContent"),
-        topics=_topics(record),
-        images=_images(record),
-        related=_related(record),
+        provider=provider or _provider_from_host(links.canonical),
+        category=category,
+        excerpt=excerpt,
+        type=(kind or "article").strip().lower(),
+        quality=quality,
+        heat=heat,
+        published=published,
+        featured_content=featured_content,
+        topics=topics,
+        images=images,
+        related=related,
         origin=origin,
         source=source,
-    )
+    ), found.found
 
 
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
@@ -259,20 +259,27 @@ def slug(name: str) -> str:
     return _SLUG_JUNK.sub("-", name.casefold()).strip("-")
 
 
-def topic(record: Mapping[str, object]) -> Topic:
-    """Build a taxonomy `Topic` from a `_data/topics/*.yaml`-shaped record."""
-    name = _text(record, "name", required=True)
-    assert name is not None
+def topic(record: Record) -> tuple[Topic | None, list[Finding]]:
+    """Build a taxonomy `Topic` from a `_data/topics/*.yaml`-shaped record, and every problem
+    found in it; the topic is None when its name is missing or unreadable."""
+    found = Findings()
+    name = found.required(nonblank_text, record, "name")
     keywords = []
-    for index, item in enumerate(_sequence(record, "keywords")):
-        if not isinstance(item, str):
-            raise FieldError(f"keywords[{index}]", f"expected text, got {_describe(item)}")
-        keywords.append(item)
-    topic_id = _text(record, "_id") or slug(name)
+    for index, item in enumerate(found.optional(sequence, record, "keywords") or ()):
+        if isinstance(item, str):
+            keywords.append(item)
+        else:
+            error = FieldError(f"keywords[{index}]", f"expected text, got {describe(item)}")
+            found.warn(error, "this keyword is dropped")
+    given_id = found.optional(text, record, "_id")
+    shortname = found.optional(text, record, "shortname")
+    parent = found.optional(text, record, "parent")
+    if name is None:
+        return None, found.found
     return Topic(
-        id=topic_id.strip(),
+        id=(given_id or "").strip() or slug(name),
         name=name.strip(),
-        shortname=_text(record, "shortname"),
-        parent=_text(record, "parent"),
+        shortname=shortname,
+        parent=parent,
         keywords=tuple(keywords),
-    )
+    ), found.found

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol, runtime_checkable
 
+from newsgraph.engine.base_url import BaseUrl
+
 
 class Severity(Enum):
     ERROR = "error"
@@ -38,19 +40,26 @@ class Problem:
 class RawRecord:
     """One article or taxonomy entry as the source found it.
 
-    `field_lines` maps top-level keys to their line in `origin`, when the source knows them,
-    so that a bad field can be reported where it stands.
+    `field_lines` maps field paths (`title`, `images`, `images[0]`, `images[0].url`) to their
+    line in `origin`, when the source knows them, so that a bad field can be reported where it
+    stands. `base_url` is what relative URLs in `data` resolve against, if anything.
     """
 
     data: Mapping[str, object]
     origin: str
     line: int | None = None
     field_lines: Mapping[str, int] = field(default_factory=dict)
+    base_url: BaseUrl | None = None
 
     def line_of(self, field_path: str) -> int | None:
-        """The line of a (possibly nested, `images[0].url`) field, else of the record."""
-        top = field_path.split(".", 1)[0].split("[", 1)[0]
-        return self.field_lines.get(top, self.line)
+        """The line of a field path, else of the nearest enclosing one, else of the record."""
+        path = field_path
+        while path:
+            line = self.field_lines.get(path)
+            if line is not None:
+                return line
+            path = path[: max(path.rfind("."), path.rfind("["), 0)]
+        return self.line
 
 
 @dataclass(slots=True, weakref_slot=True)
