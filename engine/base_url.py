@@ -76,8 +76,7 @@ def absolute_url(value: str, base: BaseUrl | None) -> str:
         return _checked(value)
     if base is None:
         raise ValueError(
-            f"is relative ({value!r}), and the source has no base_url option to resolve it "
-            "against"
+            f"is relative ({value!r}), and the source has no base_url option to resolve it against"
         )
     return base.resolve(value)
 

@@ -76,9 +76,7 @@ def normalise_batch(source: str, batch: SourceBatch) -> SourceArticles:
     problems = list(batch.problems)
     articles: list[Article] = []
     for record in batch.articles:
-        article, findings = normalise.article(
-            record.data, record.origin, source, record.base_url
-        )
+        article, findings = normalise.article(record.data, record.origin, source, record.base_url)
         if findings:
             problems += _field_problems(record, source, findings)
         if article is not None:

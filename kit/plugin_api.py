@@ -8,6 +8,7 @@ module too (an import contract in CI holds them to it), so nothing here is privi
 from __future__ import annotations
 
 from newsgraph.engine.amp_cache import DEFAULT_CACHE_DOMAIN as DEFAULT_AMP_CACHE_DOMAIN
+from newsgraph.engine.base_url import BaseUrl, base_url_option
 from newsgraph.engine.catalog import Catalog
 from newsgraph.engine.collector import collector_paused
 from newsgraph.engine.model import Article, Image, Links, Provider, Related, Topic, article_id
@@ -33,6 +34,7 @@ __all__ = [
     "Article",
     "ArticleField",
     "ArticleFilter",
+    "BaseUrl",
     "Catalog",
     "Context",
     "Image",
@@ -54,6 +56,7 @@ __all__ = [
     "UrlPreference",
     "Visibility",
     "article_id",
+    "base_url_option",
     "collector_paused",
     "fallback_url",
     "hookimpl",

@@ -37,7 +37,7 @@ Stat = tuple[int, int, int, int]
 
 MAGIC = b"newsgraph yaml_folder cache\n"
 # Bump when parsing gives different results for the same file, so old caches are dropped.
-FORMAT = 1
+FORMAT = 2
 
 
 class Chunk(NamedTuple):

@@ -33,6 +33,7 @@ from newsgraph.plugin_api import (
     RawRecord,
     RegisterSourceType,
     SourceBatch,
+    base_url_option,
     collector_paused,
     hookimpl,
 )
@@ -55,7 +56,7 @@ CACHE_MIN_FILES = 1000
 
 _SUFFIXES = tuple(FRONT_MATTER_SUFFIXES | YAML_SUFFIXES)
 _NOT_CONTENT_STEMS = ("readme", "license", "licence", "changelog")
-_OPTIONS = ("path", "max_file_bytes", "cache", "workers")
+_OPTIONS = ("path", "max_file_bytes", "cache", "workers", "base_url")
 _entry_name = operator.attrgetter("name")
 
 
@@ -121,8 +122,9 @@ def _kind(data: Mapping[str, object]) -> str | None:
 
 class YamlFolderSource:
     """Options: `path` (required), `max_file_bytes` (default 1 MiB), `cache` (a file path, or
-    true/false; by default on for folders of `CACHE_MIN_FILES` files or more) and `workers`
-    (processes that parse; by default every core once `POOL_MIN_FILES` files need parsing)."""
+    true/false; by default on for folders of `CACHE_MIN_FILES` files or more), `workers`
+    (processes that parse; by default every core once `POOL_MIN_FILES` files need parsing) and
+    `base_url` (the site's URL with its base path, for relative URLs in records)."""
 
     def __init__(self, name: str, options: Mapping[str, object]) -> None:
         path = options.get("path")
@@ -148,6 +150,7 @@ class YamlFolderSource:
         self.max_file_bytes = max_bytes
         self.cache: bool | str | None = cache
         self.workers: int | None = workers
+        self.base_url = base_url_option(options)
 
     def cache_file(self, count: int) -> Path | None:
         """Where the cache for a folder of `count` content files is kept, if anywhere."""
@@ -205,7 +208,7 @@ class YamlFolderSource:
         for data, line, field_lines in parsed:
             kind = _kind(data)
             if kind == "article":
-                batch.articles.append(RawRecord(data, origin, line, field_lines))
+                batch.articles.append(RawRecord(data, origin, line, field_lines, self.base_url))
             elif kind == "topic":
                 batch.topics.append(RawRecord(data, origin, line, field_lines))
 

@@ -25,7 +25,8 @@ YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 PICKLE_PROTOCOL = 5
 
 Record = tuple[dict[str, object], int, dict[str, int]]
-"""One mapping: its data, the line it starts on, and the line of each top-level key."""
+"""One mapping: its data, the line it starts on, and the line of each field path (`title`,
+`images`, `images[0]`, `images[0].url`)."""
 
 Failure = tuple[str, int | None, str | None]
 """Why a whole file was refused: the message, and the line and field when known."""
@@ -55,6 +56,19 @@ class _Loader(_SafeLoader):
         # read each key once per chunk, so records unpickle faster and take less memory.
         mapping = super().construct_mapping(node, deep)
         return {sys.intern(k) if type(k) is str else k: v for k, v in mapping.items()}
+
+    def construct_timestamp_or_text(self, node: yaml.ScalarNode) -> object:
+        # An impossible date (`2021-13-45`) would fail the whole document. As text, it reaches
+        # the normaliser, which reports it on its own field, and loses only what that costs.
+        if self.timestamp_regexp.match(node.value):
+            try:
+                return self.construct_yaml_timestamp(node)
+            except ValueError:
+                pass
+        return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_timestamp_or_text)
 
 
 def _decode(data: bytes) -> str:
@@ -92,14 +106,36 @@ def _locate_bad_value(text: str, offset: int) -> tuple[int | None, str | None]:
     return None, None
 
 
+def _add_lines(
+    node: yaml.Node, offset: int, prefix: str, lines: dict[str, int], seen: set[int]
+) -> None:
+    # An alias repeats a node that is already walked: walking it again could take exponential
+    # time (an alias of aliases of aliases) or never end (a node that holds itself).
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    # Paths are interned: records repeat them, and pickle then writes each once per chunk.
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                path = sys.intern(f"{prefix}.{key.value}" if prefix else str(key.value))
+                lines[path] = key.start_mark.line + 1 + offset
+                if not isinstance(value, yaml.ScalarNode):
+                    _add_lines(value, offset, path, lines, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            path = sys.intern(f"{prefix}[{index}]")
+            lines[path] = item.start_mark.line + 1 + offset
+            if not isinstance(item, yaml.ScalarNode):
+                _add_lines(item, offset, path, lines, seen)
+
+
 def _field_lines(node: yaml.Node, offset: int) -> dict[str, int]:
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {
-        sys.intern(str(key.value)): key.start_mark.line + 1 + offset
-        for key, _ in node.value
-        if isinstance(key, yaml.ScalarNode)
-    }
+    """The line of every field path in a mapping node."""
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        _add_lines(node, offset, "", lines, set())
+    return lines
 
 
 def parse_yaml(text: str, offset: int = 0) -> list[Record]:

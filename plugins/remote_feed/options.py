@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from newsgraph.plugin_api import BaseUrl, base_url_option
 from newsgraph.plugins.remote_feed.fetch import FetchSettings
 
 FORMATS = ("auto", "static_api", "json_feed", "rss", "atom")
@@ -27,6 +28,7 @@ KNOWN = (
     "headers",
     "verify",
     "provider",
+    "base_url",
 )
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _DEFAULTS = FetchSettings()
@@ -43,6 +45,7 @@ class Settings:
     poll_interval: float
     max_pages: int
     provider: Mapping[str, str] | None
+    base_url: BaseUrl | None  # None: each document's own URL
     fetch: FetchSettings
 
 
@@ -170,5 +173,6 @@ def parse_options(options: Mapping[str, object]) -> Settings:
         poll_interval=_number(options, "poll_interval", DEFAULT_POLL_INTERVAL),
         max_pages=int(_number(options, "max_pages", DEFAULT_MAX_PAGES, whole=True, positive=True)),
         provider=_provider(options.get("provider")),
+        base_url=base_url_option(options),
         fetch=fetch,
     )

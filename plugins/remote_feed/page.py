@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from newsgraph.plugin_api import Problem, RawRecord
+from newsgraph.plugin_api import BaseUrl, Problem, RawRecord
 
 
 class DocumentError(Exception):
@@ -32,6 +32,13 @@ class Context:
     url: str  # the document's own URL, after redirects
     source: str  # the configured source's name, for problems
     provider: Mapping[str, str] | None = None  # the `provider` option
+    site: BaseUrl | None = None  # the `base_url` option
+
+    @property
+    def base_url(self) -> BaseUrl:
+        """What relative URLs in the document resolve against: the `base_url` option, else
+        the document's own URL."""
+        return self.site or BaseUrl.document(self.url)
 
     def origin(self, item: str) -> str:
         """Where one item stands: `https://example.com/feed.json#items[3]`."""
@@ -52,12 +59,13 @@ def json_items(
     problem, and the others still load."""
     records = []
     problems: list[Problem] = []
+    base_url = context.base_url
     for index, item in enumerate(items):
         where = f"{name}[{index}]"
         if not isinstance(item, Mapping):
             problems.append(context.problem(where, f"expected an object, got {kind(item)}"))
             continue
-        records.append(RawRecord(record(item), context.origin(where)))
+        records.append(RawRecord(record(item), context.origin(where), base_url=base_url))
     return tuple(records), tuple(problems)
 
 

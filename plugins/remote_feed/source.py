@@ -113,7 +113,7 @@ class RemoteFeedSource:
         # Every page of a walk must be in the format the first page was found in.
         first = next(iter(known.values()), None)
         expected = first.page.format if first else self.settings.format
-        context = Context(fetched.url, self.name, self.settings.provider)
+        context = Context(fetched.url, self.name, self.settings.provider, self.settings.base_url)
         # Parsing megabytes of XML takes a while: off the event loop, which serves requests.
         page = await asyncio.to_thread(
             read_document, fetched.body, fetched.content_type, expected, context

@@ -28,17 +28,20 @@ _BLOCKS = frozenset(
 
 def read(body: bytes, format: str, context: Context) -> Page:
     """The feed's entries as raw records; `format` is `rss` or `atom`."""
-    parsed = feedparser.parse(
-        io.BytesIO(body),
-        # The XML declaration decides the encoding; a base URL resolves relative links.
-        response_headers={"content-type": "application/xml", "content-location": context.url},
-    )
+    # The XML declaration decides the encoding. feedparser resolves relative links against
+    # the document's URL, as a browser would; with a `base_url` option it leaves them to the
+    # normaliser, which puts them under that site URL (an `xml:base` still applies first).
+    headers = {"content-type": "application/xml"}
+    if context.site is None:
+        headers["content-location"] = context.url
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
     feed = parsed.get("feed", {})
     image = feed.get("image", {}).get("href") or feed.get("icon") or feed.get("logo")
     provider = feed_provider(context, _title(feed), feed.get("link"), image)
     element = "item" if format == "rss" else "entry"
+    base_url = context.base_url
     records = tuple(
-        RawRecord(record(entry, provider), context.origin(f"{element}[{index}]"))
+        RawRecord(record(entry, provider), context.origin(f"{element}[{index}]"), base_url=base_url)
         for index, entry in enumerate(parsed.get("entries", []))
     )
     return Page(format, records)
