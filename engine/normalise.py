@@ -115,21 +115,19 @@ def _given(record: Record, field: str) -> bool:
 def _links(record: Record, found: Findings, base: BaseUrl | None) -> Links | None:
     """The story's URLs; a bad canonical URL (`webUrl`, else `originalUrl`) rejects it."""
     if _given(record, "webUrl"):
-        web_url = found.required(url, record, "webUrl", base)
+        canonical = web_url = found.required(url, record, "webUrl", base)
         original_url = found.optional(url, record, "originalUrl", base)
     elif _given(record, "originalUrl"):
         web_url = None
-        original_url = found.required(url, record, "originalUrl", base)
+        canonical = original_url = found.required(url, record, "originalUrl", base)
     else:
         found.reject(FieldError("webUrl", "an article needs a webUrl or an originalUrl"))
         return None
-    links = Links(
-        web_url=web_url,
-        original_url=original_url,
-        amp_web_url=found.optional(url, record, "ampWebUrl", base),
-        cdn_amp_web_url=found.optional(url, record, "cdnAmpWebUrl", base),
-    )
-    return links if links.canonical else None
+    amp_web_url = found.optional(url, record, "ampWebUrl", base)
+    cdn_amp_web_url = found.optional(url, record, "cdnAmpWebUrl", base)
+    if canonical is None:
+        return None
+    return Links(web_url, original_url, amp_web_url, cdn_amp_web_url)
 
 
 def _topics(record: Record, found: Findings) -> tuple[str, ...]:

@@ -4,8 +4,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from newsgraph.engine import normalise
-from newsgraph.engine.model import article_id
+from newsgraph.engine import fields, normalise
+from newsgraph.engine.base_url import BaseUrl
+from newsgraph.engine.model import Article, article_id
+from newsgraph.engine.sources import Severity
 
 BASE: dict[str, object] = {
     "title": "T",
@@ -19,6 +21,14 @@ def make(**changes: object) -> dict[str, object]:
     record = dict(BASE)
     record.update(changes)
     return {k: v for k, v in record.items() if v is not None}
+
+
+def kept(record: dict[str, object], base_url: BaseUrl | None = None) -> tuple[Article, list[str]]:
+    """The article of a record that must load, and its warnings as `field: reason`."""
+    article, findings = normalise.article(record, base_url=base_url)
+    assert article is not None, findings
+    assert all(f.severity is Severity.WARNING for f in findings)
+    return article, [f"{f.field}: {f.reason}" for f in findings]
 
 
 @pytest.mark.parametrize(
@@ -36,20 +46,26 @@ def make(**changes: object) -> dict[str, object]:
     ],
 )
 def test_timestamps_become_aware_utc(value: object, expected: datetime) -> None:
-    result = normalise.timestamp(value, "publishedDateTime")
+    result = fields.timestamp(value, "publishedDateTime")
     assert result == expected
     assert result.tzinfo is UTC
 
 
 @pytest.mark.parametrize("value", ["2021-13-45T00:00:00Z", "soon", 12, None, True])
 def test_bad_timestamps_are_field_errors(value: object) -> None:
-    with pytest.raises(normalise.FieldError) as caught:
-        normalise.timestamp(value, "publishedDateTime")
+    with pytest.raises(fields.FieldError) as caught:
+        fields.timestamp(value, "publishedDateTime")
     assert caught.value.field == "publishedDateTime"
 
 
+def test_an_impossible_date_says_which_part_is_wrong() -> None:
+    with pytest.raises(fields.FieldError, match=r"month must be in 1\.\.12: '2021-13-45'"):
+        fields.timestamp("2021-13-45", "publishedDateTime")
+
+
 def test_video_without_web_url_uses_original_url_as_canonical() -> None:
-    article = normalise.article(make(type="Video"))
+    article, findings = kept(make(type="Video"))
+    assert findings == []
     assert article.links.canonical == "https://video.example.net/watch?v=1"
     assert article.id == article_id("https://video.example.net/watch?v=1")
     assert article.type == "video"
@@ -57,7 +73,7 @@ def test_video_without_web_url_uses_original_url_as_canonical() -> None:
 
 
 def test_missing_optional_fields_have_documented_defaults() -> None:
-    article = normalise.article(make())
+    article, _ = kept(make())
     assert article.published is True
     assert article.images == () and article.topics == () and article.related == ()
     assert article.quality is None and article.heat is None
@@ -68,27 +84,160 @@ def test_missing_optional_fields_have_documented_defaults() -> None:
     [
         ({"title": 2021}, "title", "got int 2021"),
         ({"title": False}, "title", "quote it"),
-        ({"excerpt": 1.5}, "excerpt", "got float"),
-        ({"quality": "high"}, "quality", "whole number"),
-        ({"heat": True}, "heat", "whole number"),
-        ({"topics": "AI"}, "topics", "expected a list"),
-        ({"topics": ["AI", 3]}, "topics[1]", "topic name"),
-        ({"provider": {"name": "P"}}, "provider.domain", "is required"),
-        ({"images": [{"width": 3}]}, "images[0].url", "is required"),
-        ({"related": [{"title": "R"}]}, "related[0].webUrl", "needs a webUrl"),
-        ({"related": [{"title": "R", "webUrl": "x:y"}]}, "related[0].webUrl", "absolute"),
-        ({"originalUrl": None}, "webUrl", "needs a webUrl"),
+        ({"title": "  "}, "title", "is empty"),
+        ({"title": None}, "title", "is required"),
+        ({"publishedDateTime": "soon"}, "publishedDateTime", "ISO 8601"),
+        ({"publishedDateTime": None}, "publishedDateTime", "is required"),
+        ({"originalUrl": None}, "webUrl", "needs a webUrl or an originalUrl"),
+        ({"originalUrl": "/watch?v=1"}, "originalUrl", "no base_url option"),
+        ({"webUrl": "mailto:desk@example.net"}, "webUrl", "absolute http(s) URL"),
+        ({"webUrl": 7}, "webUrl", "expected text"),
     ],
 )
-def test_field_errors_name_the_field(changes: dict[str, object], field: str, phrase: str) -> None:
-    with pytest.raises(normalise.FieldError) as caught:
-        normalise.article(make(**changes))
-    assert caught.value.field == field
-    assert phrase in caught.value.reason
+def test_errors_in_what_identifies_and_dates_an_article_reject_it(
+    changes: dict[str, object], field: str, phrase: str
+) -> None:
+    article, findings = normalise.article(make(**changes))
+    assert article is None
+    (finding,) = findings
+    assert (finding.field, finding.severity) == (field, Severity.ERROR)
+    assert phrase in finding.reason
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "phrase"),
+    [
+        ({"excerpt": 1.5}, "excerpt", "got float 1.5; quote it so YAML reads it as text; left out"),
+        ({"quality": "high"}, "quality", "whole number, got str 'high'; left out"),
+        ({"heat": True}, "heat", "whole number, got boolean True; left out"),
+        ({"category": ["news"]}, "category", "expected text"),
+        ({"type": 3}, "type", "left out"),
+        ({"featuredContent": {"html": 1}}, "featuredContent", "left out"),
+        ({"topics": "AI"}, "topics", "expected a list, got str 'AI'; left out"),
+        ({"topics": ["AI", 3]}, "topics[1]", "topic name, got int 3; this topic is dropped"),
+        ({"images": {"url": "x"}}, "images", "expected a list"),
+        ({"images": [{"width": 3}]}, "images[0].url", "is required; this image is dropped"),
+        ({"images": ["https://img.example.net/a.jpg"]}, "images[0]", "expected a mapping"),
+        ({"related": [{"title": "R"}]}, "related[0].webUrl", "related story is dropped"),
+        ({"related": [{"title": "R", "webUrl": "x:y"}]}, "related[0].webUrl", "absolute"),
+        ({"webUrl": "https://www.example.net/a", "originalUrl": "/a"}, "originalUrl", "relative"),
+        ({"ampWebUrl": "amp/a"}, "ampWebUrl", "relative ('amp/a')"),
+        ({"provider": {"name": "P"}}, "provider.domain", "is required; the provider is made"),
+        ({"provider": ["P"]}, "provider", "expected a mapping, got list"),
+        ({"provider": None}, "provider", "is required (a mapping with name and domain)"),
+    ],
+)
+def test_problems_in_optional_parts_lose_only_that_part(
+    changes: dict[str, object], field: str, phrase: str
+) -> None:
+    _, warnings = kept(make(**changes))
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith(f"{field}: ")
+    assert phrase in warnings[0]
+
+
+def test_a_broken_image_among_good_ones_drops_only_that_image() -> None:
+    images = [
+        {"url": "https://img.example.net/1.jpg", "width": 10},
+        {"url": "/2.jpg", "width": "wide"},
+        {"url": "https://img.example.net/3.jpg", "height": "tall"},
+    ]
+    article, warnings = kept(make(images=images))
+    assert [(i.url, i.width, i.height) for i in article.images] == [
+        ("https://img.example.net/1.jpg", 10, None),
+        ("https://img.example.net/3.jpg", None, None),
+    ]
+    assert [w.split(":")[0] for w in warnings] == [
+        "images[1].url",
+        "images[1].width",
+        "images[2].height",
+    ]
+
+
+def test_a_broken_related_story_drops_only_that_story() -> None:
+    related = [
+        {"title": "Good", "webUrl": "https://r.example.org/1"},
+        {"title": 2021, "webUrl": "https://r.example.org/2"},
+        {"title": "Keeps", "webUrl": "https://r.example.org/3", "quality": "x", "provider": 5},
+    ]
+    article, warnings = kept(make(related=related))
+    assert [(r.title, r.quality, r.provider) for r in article.related] == [
+        ("Good", None, None),
+        ("Keeps", None, None),
+    ]
+    assert warnings == [
+        "related[1].title: expected text, got int 2021; quote it so YAML reads it as text; "
+        "this related story is dropped",
+        "related[2].provider: expected a mapping, got int 5; its provider is left out",
+        "related[2].quality: expected a whole number, got str 'x'; left out",
+    ]
+
+
+def test_an_unreadable_published_flag_keeps_the_article_a_draft() -> None:
+    article, warnings = kept(make(published="yes"))
+    assert article.published is False
+    assert warnings == [
+        "published: expected true or false, got str 'yes'; the article is kept as a draft"
+    ]
+
+
+def test_an_unusable_provider_is_made_from_the_canonical_urls_host() -> None:
+    article, _ = kept(make(webUrl="https://www.news.example.org/a", provider={"name": 3}))
+    assert (article.provider.name, article.provider.domain) == (
+        "news.example.org",
+        "news.example.org",
+    )
+
+
+def test_every_problem_of_a_record_is_found_at_once() -> None:
+    article, findings = normalise.article(
+        make(webUrl="/relative", quality="high", topics="AI", title=None)
+    )
+    assert article is None
+    assert [(f.field, f.severity) for f in findings] == [
+        ("title", Severity.ERROR),
+        ("webUrl", Severity.ERROR),
+        ("quality", Severity.WARNING),
+        ("topics", Severity.WARNING),
+    ]
+
+
+def test_relative_urls_resolve_against_a_site_base_url() -> None:
+    logo = {"url": "/assets/images/organizations/example.com-50x50.jpg", "width": 50}
+    record = make(
+        webUrl="/2024/01/story.html",
+        provider={"name": "P", "domain": "example.com", "images": [logo]},
+        images=[{"url": "assets/a.jpg"}, {"url": "//cdn.example.net/b.jpg"}],
+        related=[{"title": "R", "webUrl": "../elsewhere/"}],
+    )
+    article, warnings = kept(record, BaseUrl.site("https://news.example.org/site"))
+    assert warnings == []
+    assert article.links.web_url == "https://news.example.org/site/2024/01/story.html"
+    assert article.id == article_id("https://news.example.org/site/2024/01/story.html")
+    assert [i.url for i in article.provider.images] == [
+        "https://news.example.org/site/assets/images/organizations/example.com-50x50.jpg"
+    ]
+    assert [i.url for i in article.images] == [
+        "https://news.example.org/site/assets/a.jpg",
+        "https://cdn.example.net/b.jpg",
+    ]
+    assert article.related[0].links.web_url == "https://news.example.org/elsewhere/"
+
+
+def test_without_a_base_url_a_relative_logo_drops_only_the_logo() -> None:
+    logo = {"url": "/assets/images/organizations/example.com-50x50.jpg"}
+    article, warnings = kept(
+        make(provider={"name": "P", "domain": "example.com", "images": [logo]})
+    )
+    assert (article.provider.name, article.provider.images) == ("P", ())
+    assert warnings == [
+        "provider.images[0].url: is relative ('/assets/images/organizations/example.com-50x50.jpg'), "
+        "and the source has no base_url option to resolve it against; this image is dropped"
+    ]
 
 
 def test_secured_is_never_part_of_the_model() -> None:
-    article = normalise.article(make(secured="opaque"))
+    article, _ = kept(make(secured="opaque"))
     assert "opaque" not in repr(article)
 
 
@@ -102,7 +251,7 @@ def test_related_items_keep_their_fields() -> None:
         "quality": 81,
         "images": [{"url": "https://img.example.org/r.jpg", "width": 10, "height": 5}],
     }
-    (item,) = normalise.article(make(related=[related])).related
+    (item,) = kept(make(related=[related]))[0].related
     assert item.links.amp_web_url == "https://www.example.org/r?amp"
     assert item.published_date_time == datetime(2022, 4, 15, 17, 25, tzinfo=UTC)
     assert item.provider is not None and item.provider.name == "Q"
@@ -111,4 +260,8 @@ def test_related_items_keep_their_fields() -> None:
 
 def test_topic_slugs() -> None:
     assert normalise.slug("Computer Vision") == "computer-vision"
-    assert normalise.topic({"name": "Teams integration"}).id == "teams-integration"
+    topic, findings = normalise.topic({"name": "Teams integration", "keywords": ["a", 1]})
+    assert topic is not None and topic.id == "teams-integration"
+    assert topic.keywords == ("a",)
+    assert [(f.field, f.severity) for f in findings] == [("keywords[1]", Severity.WARNING)]
+    assert normalise.topic({"_id": "x"})[0] is None
