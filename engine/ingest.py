@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from newsgraph.engine import normalise
 from newsgraph.engine.catalog import Catalog
@@ -73,7 +73,9 @@ class SourceArticles:
 def normalise_batch(source: str, batch: SourceBatch) -> SourceArticles:
     """Every record of one source's batch as a model object, and every problem of each record,
     naming its field; a record that an error rejects has no model object."""
-    problems = list(batch.problems)
+    # A source that did not name itself on its problems is named here, so each problem can be
+    # listed under its source.
+    problems = [p if p.source else replace(p, source=source) for p in batch.problems]
     articles: list[Article] = []
     for record in batch.articles:
         article, findings = normalise.article(record.data, record.origin, source, record.base_url)

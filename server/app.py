@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from newsgraph.engine.ingest import Ingested
+from newsgraph.engine.sources import Severity
 from newsgraph.server.config import Config, load_config
 from newsgraph.server.endpoint import GraphQLEndpoint
 from newsgraph.server.introspection import plugins_view, sources_view
@@ -96,7 +97,8 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
                 await stack.enter_async_context(context)
             ingested = await runtime.load()
             for problem in ingested.problems:
-                log.warning("%s", problem)
+                level = logging.ERROR if problem.severity is Severity.ERROR else logging.WARNING
+                log.log(level, "%s", problem)
             log.info("newsgraph: %s", summary(ingested))
             background = [asyncio.create_task(runtime.poll(name)) for name in runtime.polled()]
             if runtime.config.reload_interval > 0:

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from newsgraph.schema.build import sdl
@@ -25,8 +26,19 @@ def _config(args: argparse.Namespace) -> Config:
     changes: dict[str, object] = {
         key: getattr(args, key) for key in ("host", "port") if getattr(args, key, None) is not None
     }
+    base_url = getattr(args, "base_url", None)
     if getattr(args, "paths", None):
-        changes["sources"] = folder_sources(args.paths)
+        sources = folder_sources(args.paths)
+        if base_url is not None:
+            sources = tuple(
+                replace(s, options={**s.options, "base_url": base_url}) for s in sources
+            )
+        changes["sources"] = sources
+    elif base_url is not None:
+        raise ConfigError(
+            "--base-url applies to folders given on the command line; for configured "
+            "sources, set base_url in each source's options"
+        )
     return config.model_copy(update=changes)
 
 
@@ -68,15 +80,17 @@ def _plugins(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     runtime = Runtime(_config(args))
     ingested = asyncio.run(runtime.load())
-    for problem in ingested.problems:
+    errors, warnings = ingested.errors, ingested.warnings
+    # Errors first, then warnings, each in the order of files and lines.
+    for problem in (*errors, *warnings):
         print(problem)
     catalog = ingested.catalog
     print(
         f"{ingested.records} article records: {len(catalog) + catalog.drafts} articles "
         f"({len(catalog)} published), {len(catalog.topics())} topics; "
-        f"{len(ingested.errors)} errors, {len(ingested.problems) - len(ingested.errors)} warnings"
+        f"{len(errors)} errors, {len(warnings)} warnings"
     )
-    return 1 if ingested.errors else 0
+    return 1 if errors or (args.strict and warnings) else 0
 
 
 def _emit(text: str, output: str, what: str) -> int:
@@ -107,23 +121,34 @@ def parser() -> argparse.ArgumentParser:
     config = argparse.ArgumentParser(add_help=False)
     config.add_argument("--config", help="newsgraph.yaml (default: $NEWSGRAPH_CONFIG)")
 
-    serve = commands.add_parser(
-        "serve", parents=[config], help="serve content over GraphQL (default: the bundled demo)"
+    folders = argparse.ArgumentParser(add_help=False)
+    folders.add_argument("paths", nargs="*", help="folders to read instead of configured sources")
+    folders.add_argument(
+        "--base-url",
+        help="the site URL (with its base path) that relative URLs in the folders resolve against",
     )
-    serve.add_argument("paths", nargs="*", help="folders to serve instead of configured sources")
+
+    serve = commands.add_parser(
+        "serve",
+        parents=[config, folders],
+        help="serve content over GraphQL (default: the bundled demo)",
+    )
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(run=_serve)
 
     validate = commands.add_parser(
-        "validate", parents=[config], help="check content; exit 1 on errors"
+        "validate", parents=[config, folders], help="check content; exit 1 on errors"
     )
-    validate.add_argument("paths", nargs="*")
+    validate.add_argument(
+        "--strict", action="store_true", help="exit 1 on warnings too, not only on errors"
+    )
     validate.set_defaults(run=_validate)
 
-    sources = commands.add_parser("sources", parents=[config], help="load sources, show states")
-    sources.add_argument("paths", nargs="*")
+    sources = commands.add_parser(
+        "sources", parents=[config, folders], help="load sources, show states"
+    )
     sources.set_defaults(run=_sources)
 
     plugins = commands.add_parser("plugins", parents=[config], help="list loaded plugins")

@@ -5,16 +5,46 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
+from newsgraph.engine.sources import Problem, Severity
 from newsgraph.server.runtime import Runtime
+
+PROBLEMS_LISTED = 1000
+"""The most problems of each severity listed per source: a folder whose every record has the
+same mistake would otherwise make a response of megabytes. `newsgraph validate` lists all."""
 
 
 def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+def _listed(problems: list[Problem]) -> list[dict[str, object]]:
+    return [
+        {"origin": p.origin, "line": p.line, "field": p.field, "message": p.message}
+        for p in problems[:PROBLEMS_LISTED]
+    ]
+
+
+def _problems(problems: list[Problem]) -> dict[str, object]:
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    warnings = [p for p in problems if p.severity is Severity.WARNING]
+    return {
+        "problem_count": len(problems),
+        "error_count": len(errors),
+        "warning_count": len(warnings),
+        "problems": {
+            "errors": _listed(errors),
+            "warnings": _listed(warnings),
+            "truncated": max(len(errors), len(warnings)) > PROBLEMS_LISTED,
+        },
+    }
+
+
 def sources_view(runtime: Runtime) -> list[dict[str, object]]:
     return [
-        {key: _plain(value) for key, value in asdict(state).items()}
+        {
+            **{key: _plain(value) for key, value in asdict(state).items()},
+            **_problems(runtime.problems_of(state.name)),
+        }
         for state in runtime.states.values()
     ]
 

@@ -38,7 +38,6 @@ class SourceState:
     last_attempt: datetime | None = None
     last_success: datetime | None = None
     article_count: int = 0
-    problem_count: int = 0
     next_poll: datetime | None = None
     details: Mapping[str, object] = field(default_factory=dict)
 
@@ -85,12 +84,17 @@ class Runtime:
         self._generation = 0
         self._built_generation = 0
         self._built = Ingested(Catalog(()), (), 0)
+        self._problems: dict[str, list[Problem]] = {}
         self._rebuilding = asyncio.Lock()
         self.ingested = self._built
 
     @property
     def catalog(self) -> Catalog:
         return self.ingested.catalog
+
+    def problems_of(self, name: str) -> list[Problem]:
+        """What was wrong with the records of one source in the current catalog."""
+        return self._problems.get(name, [])
 
     def polled(self) -> dict[str, float]:
         """Each source that asks to be reloaded on its own, with its interval in seconds."""
@@ -140,7 +144,6 @@ class Runtime:
                     last_error=None,
                     last_success=started,
                     article_count=len(batch.articles),
-                    problem_count=len(batch.problems),
                 )
                 return
             self.states[name] = replace(
@@ -156,7 +159,8 @@ class Runtime:
             details=_details(self.sources[name]),
         )
 
-    async def _build(self) -> Ingested:
+    async def _build(self) -> tuple[Ingested, dict[str, list[Problem]]]:
+        """The catalog of every source's last good batch, and each source's problems."""
         normalised = await asyncio.to_thread(
             without_collection, merge, list(self._normalised.items())
         )
@@ -166,7 +170,8 @@ class Runtime:
         catalog = await asyncio.to_thread(
             without_collection, Catalog, articles, normalised.taxonomy
         )
-        return Ingested(catalog, (*normalised.problems, *problems), normalised.records)
+        ingested = Ingested(catalog, (*normalised.problems, *problems), normalised.records)
+        return ingested, _by_source(normalised.problems)
 
     async def load(self, names: list[str] | None = None) -> Ingested:
         """Reload the named sources (all by default) and swap in the rebuilt catalog.
@@ -177,7 +182,7 @@ class Runtime:
         async with self._rebuilding:
             if self._built_generation != self._generation:
                 generation = self._generation
-                self._built = await self._build()
+                self._built, self._problems = await self._build()
                 self._built_generation = generation
             failing = [
                 Problem(state.name, f"source failed: {state.last_error}", source=state.name)
@@ -187,6 +192,13 @@ class Runtime:
             built = self._built
             self.ingested = Ingested(built.catalog, (*failing, *built.problems), built.records)
         return self.ingested
+
+
+def _by_source(problems: list[Problem]) -> dict[str, list[Problem]]:
+    grouped: dict[str, list[Problem]] = {}
+    for problem in problems:
+        grouped.setdefault(problem.source, []).append(problem)
+    return grouped
 
 
 def _details(source: Source) -> dict[str, object]:

@@ -63,15 +63,9 @@ BAD_FILES: dict[str, tuple[str | bytes, int | None, str | None, str]] = {
         "webUrl",
         "needs a webUrl or an originalUrl",
     ),
-    "relative-url.md": (front_matter(webUrl='"/news/x"'), 4, "webUrl", "absolute"),
-    "bad-image.md": (
-        front_matter(images="\n  - url: https://img.example.com/a.jpg\n    width: wide"),
-        10,
-        "images[0].width",
-        "whole number",
-    ),
-    "provider-list.md": (front_matter(provider="[a, b]"), 5, "provider", "expected a mapping"),
-    "published-text.md": (front_matter(published='"yes"'), 10, "published", "true or false"),
+    "relative-url.md": (front_matter(webUrl='"/news/x"'), 4, "webUrl", "no base_url option"),
+    "mailto-url.md": (front_matter(webUrl='"mailto:desk@example.com"'), 4, "webUrl", "http(s)"),
+    "blank-title.md": (front_matter(title='"  "'), 2, "title", "is empty"),
     "bad-date-text.md": (
         front_matter(publishedDateTime='"last Tuesday"'),
         3,

@@ -25,7 +25,7 @@ PAST = 1_600_000_000 * 10**9
 BAD: dict[str, str | bytes] = {
     "unclosed.md": "---\ntitle: Never closed\n",
     "tabs.md": "---\ntitle: Tabs\nprovider:\n\tname: X\n---\n",
-    "impossible-date.md": front_matter(publishedDateTime="2021-13-45T00:00:00Z"),
+    "int-tag.md": front_matter(quality="!!int high"),
     "python-tag.md": front_matter(title="!!python/object/apply:os.system ['echo pwned']"),
     "list.yaml": "- one\n- two\n",
     "bad-utf8.md": front_matter().encode() + b"\xff\xfe",
@@ -107,7 +107,7 @@ def test_problems_come_back_from_the_cache_with_line_and_field(
     assert found == {
         "unclosed.md": (1, None),
         "tabs.md": (4, None),
-        "impossible-date.md": (3, "publishedDateTime"),
+        "int-tag.md": (10, "quality"),
         "python-tag.md": (2, None),
         "list.yaml": (1, None),
         "bad-utf8.md": (11, None),

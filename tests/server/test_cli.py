@@ -25,6 +25,51 @@ def test_validate_reports_errors_and_exits_one(
     assert "1 errors" in out
 
 
+THREE_PROBLEMS = front_matter(webUrl='"news/x.html"', quality='"high"', topics="AI")
+
+
+def test_validate_reports_every_problem_of_a_file_in_one_run(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_tree({"three.md": THREE_PROBLEMS, "ok.md": front_matter()})
+    assert main(["validate", str(root)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    where = root / "three.md"
+    assert lines == [
+        # Errors first, then warnings.
+        f"{where}:4: error: webUrl: is relative ('news/x.html'), and the source has no "
+        "base_url option to resolve it against",
+        f"{where}:8: warning: topics: expected a list, got str 'AI'; left out",
+        f"{where}:9: warning: quality: expected a whole number, got str 'high'; left out",
+        "2 article records: 1 articles (1 published), 1 topics; 1 errors, 2 warnings",
+    ]
+
+
+def test_validate_exits_one_on_warnings_only_when_strict(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_tree({"scalar.md": front_matter(quality='"high"')})
+    assert main(["validate", str(root)]) == 0
+    assert main(["validate", "--strict", str(root)]) == 1
+    assert capsys.readouterr().out.count("0 errors, 1 warnings") == 2
+
+
+def test_validate_with_a_base_url_resolves_relative_urls(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_tree({"three.md": THREE_PROBLEMS})
+    assert main(["validate", "--base-url", "https://news.example.org/site", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "1 article records: 1 articles" in out and "0 errors, 2 warnings" in out
+
+
+def test_a_base_url_needs_folders_on_the_command_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["validate", "--base-url", "https://news.example.org/"]) == 2
+    assert "--base-url applies to folders given on the command line" in capsys.readouterr().err
+
+
 def test_export_schema_writes_the_named_file_and_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -177,7 +177,26 @@ async def test_sources_view_shows_the_feed_details(feed_server: FeedServer) -> N
         "unchanged": False,
         "headers": ["Authorization"],
     }
-    assert (state["article_count"], state["problem_count"]) == (3, 1)
+    # The item that is not an object, and the item whose date cannot be read: both errors.
+    assert (state["article_count"], state["problem_count"], state["error_count"]) == (3, 2, 2)
+    assert state["problems"] == {
+        "errors": [
+            {
+                "origin": f"{url}#items[2]",
+                "line": None,
+                "field": None,
+                "message": "expected an object, got string",
+            },
+            {
+                "origin": f"{url}#items[3]",
+                "line": None,
+                "field": "publishedDateTime",
+                "message": "not an ISO 8601 date-time: 'yesterday'",
+            },
+        ],
+        "warnings": [],
+        "truncated": False,
+    }
     assert "s3cret" not in str(state)
 
 

@@ -60,7 +60,8 @@ def folder() -> Folder:
     batch = YamlFolderSource("news", {"path": str(CORPUS / "_news")}).load_now()
     every: dict[str, list[Article]] = {}
     for record in batch.articles:
-        article = normalise.article(record.data)
+        article, _ = normalise.article(record.data)
+        assert article is not None
         every.setdefault(article.id, []).append(article)
     kept = {a.id: a for a in normalise_batches([("news", batch)]).articles}
     return Folder(kept, every)
