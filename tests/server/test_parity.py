@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,23 @@ from newsgraph.server.config import Config, folder_sources
 from newsgraph.server.runtime import Runtime
 
 SCHEMA = build_schema()
+# The site's `url` and `baseurl`, as its API's absolute URLs show them (the corpus does not
+# include the site's `_config.yml`).
+SITE = "https://everyday-cc.github.io/powerapps"
+
+
+def load_folders(*folders: Path, base_url: str | None = None) -> Ingested:
+    """The folders read as the site's sources, the first with `base_url` when given."""
+    first, *others = folder_sources(folders)
+    if base_url is not None:
+        first = replace(first, options={**first.options, "base_url": base_url})
+    return asyncio.run(Runtime(Config(sources=(first, *others))).load())
 
 
 @pytest.fixture(scope="module")
 def loaded(request: pytest.FixtureRequest) -> tuple[Path, Ingested]:
     corpus: Path = request.getfixturevalue("corpus")
-    sources = folder_sources([corpus / "_news", corpus / "_data" / "topics"])
-    return corpus, asyncio.run(Runtime(Config(sources=sources)).load())
+    return corpus, load_folders(corpus / "_news", corpus / "_data" / "topics", base_url=SITE)
 
 
 @pytest.fixture(scope="module")
@@ -67,15 +78,20 @@ def walk(ingested: Ingested, **arguments: str) -> list[tuple[str, str]]:
         after = page["pageInfo"]["endCursor"]
 
 
-def static_items(folder: Path, dropped: set[str]) -> list[tuple[str, str]]:
+def static_pages(folder: Path) -> list[dict[str, Any]]:
+    """Every item of the static API's pages under `folder`."""
     items: list[dict[str, Any]] = []
     page = 1
     while True:
         document = json.loads((folder / "page" / str(page) / "index.json").read_text("utf-8"))
         items += document["value"]
         if document["nextPage"] is None:
-            break
+            return items
         page = int(document["nextPage"])
+
+
+def static_items(folder: Path, dropped: set[str]) -> list[tuple[str, str]]:
+    items = static_pages(folder)
     return [
         (canonical(item), _utc(item["publishedDateTime"]))
         for item in items
@@ -136,3 +152,38 @@ def test_topic_listings_reproduce_the_static_api(loaded: tuple[Path, Ingested], 
     by_id = walk(ingested, topic=slug)
     assert by_name == by_id
     assert in_time_groups(by_name) == in_time_groups(expected)
+
+
+def test_site_relative_logos_resolve_as_the_sites_own_api_shows_them(
+    corpus: Path, tmp_path: Path
+) -> None:
+    # The site's organisation profiles (`_data/organizations/`) write logos site-relative, as
+    # Jekyll records do; the corpus's `_news/` has them already made absolute. A copy of
+    # `_news/` with the site-relative logos stands for a site that never made them absolute.
+    copy = tmp_path / "_news"
+    copy.mkdir()
+    relative = 0
+    for path in sorted((corpus / "_news").glob("*.md")):
+        text = path.read_text("utf-8")
+        written = text.replace(f"{SITE}/assets/", "/assets/")
+        relative += written != text
+        (copy / path.name).write_text(written, "utf-8")
+    assert relative == 566
+
+    with_base = load_folders(copy, base_url=SITE)
+    assert with_base.errors == [] and len(with_base.warnings) == 4  # the four duplicates
+    api = {
+        canonical(item): [image["url"] for image in item["provider"]["images"] or ()]
+        for item in static_pages(corpus / "api" / "news")
+    }
+    published = with_base.catalog.order
+    assert len(published) == 425
+    assert all([i.url for i in a.provider.images] == api[a.links.canonical] for a in published)
+
+    # Without a base URL every article still loads; each relative logo costs only itself.
+    without = load_folders(copy)
+    assert without.errors == []
+    assert len(without.catalog) + without.catalog.drafts == 670
+    dropped = [p for p in without.warnings if p.field == "provider.images[0].url"]
+    assert len(dropped) == relative
+    assert {a.id for a in without.catalog.order} == {a.id for a in published}
