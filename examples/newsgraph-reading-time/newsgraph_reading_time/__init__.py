@@ -6,6 +6,7 @@ It adds two things:
   and excerpt at `words_per_minute` (setting under `plugins: reading_time:`, default 200).
 - The `csv_folder` source type: every `*.csv` file directly inside the folder given by its
   `path` option, one article per row under a header row naming the columns in `COLUMNS`.
+  Relative URLs in cells resolve against its `base_url` option, the site's URL.
 
 It imports nothing of newsgraph but `newsgraph.plugin_api`, the public surface.
 """
@@ -30,6 +31,7 @@ from newsgraph.plugin_api import (
     SchemaAddition,
     Severity,
     SourceBatch,
+    base_url_option,
     hookimpl,
 )
 
@@ -156,17 +158,20 @@ def front_matter(values: Mapping[str, str]) -> dict[str, object]:
 
 
 class CsvFolderSource:
-    """Options: `path` (required), the folder whose `*.csv` files are read, not recursively."""
+    """Options: `path` (required), the folder whose `*.csv` files are read, not recursively;
+    `base_url`, the site URL that relative URLs in cells resolve against."""
 
     def __init__(self, name: str, options: Mapping[str, object]) -> None:
         path = options.get("path")
         if not isinstance(path, str) or not path:
             raise ValueError("path: required, the folder of .csv files to read")
-        unknown = sorted(set(options) - {"path"})
+        unknown = sorted(set(options) - {"path", "base_url"})
         if unknown:
-            raise ValueError(f"{unknown[0]}: unknown option (known: path)")
+            raise ValueError(f"{unknown[0]}: unknown option (known: path, base_url)")
         self.name = name
         self.root = Path(path)
+        # newsgraph resolves the records' relative URLs against it, as for its own sources.
+        self.base_url = base_url_option(options)
 
     async def load(self) -> SourceBatch:
         # File reading blocks: run it in a worker thread, never on the event loop.
@@ -224,7 +229,8 @@ class CsvFolderSource:
                 for column in empty:
                     problem("is required, but the cell is empty", line, column)
                 if not empty:
-                    batch.articles.append(RawRecord(front_matter(values), origin, line))
+                    record = RawRecord(front_matter(values), origin, line, base_url=self.base_url)
+                    batch.articles.append(record)
         except CsvFileError as error:
             problem(str(error), error.line)
         except OSError as error:

@@ -159,12 +159,28 @@ async def test_a_header_without_a_required_column_is_reported_once(tmp_path: Pat
     ]
 
 
+@pytest.mark.asyncio
+async def test_relative_urls_resolve_against_the_base_url_option(tmp_path: Path) -> None:
+    write_csv(tmp_path, [row("Relative", 1, webUrl="/2024/05/relative.html")])
+    query = "{ articles { edges { node { title url } } } }"
+    sources = [SourceConfig("csv_folder", "csv", {"path": str(tmp_path)})]
+    without = await execute(make_app(PLUGIN, sources=sources), query)
+    assert without["data"]["articles"]["edges"] == []  # a relative canonical URL: rejected
+    options = {"path": str(tmp_path), "base_url": "https://news.example.org/site"}
+    sources = [SourceConfig("csv_folder", "csv", options)]
+    result = await execute(make_app(PLUGIN, sources=sources), query)
+    assert [edge["node"] for edge in result["data"]["articles"]["edges"]] == [
+        {"title": "Relative", "url": "https://news.example.org/site/2024/05/relative.html"}
+    ]
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
         ({}, r"^path: required"),
         ({"path": ""}, r"^path: required"),
         ({"path": "content", "colour": "red"}, r"^colour: unknown option"),
+        ({"path": "content", "base_url": "/site"}, r"^base_url: expected an absolute http"),
     ],
 )
 def test_options_are_checked_naming_the_option(options: dict[str, object], message: str) -> None:
