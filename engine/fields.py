@@ -97,6 +97,47 @@ class Findings:
             return None
         return value
 
+    # The common case first: most values are absent or of the right type, and a catalog of
+    # 100k records reads millions of them. These check that in one call, and leave anything
+    # else to `optional` and the reader, which say what is wrong.
+
+    def optional_text(self, record: Record, field: str) -> str | None:
+        value = record.get(field)
+        if value is None or type(value) is str:
+            return value
+        return self.optional(text, record, field)
+
+    def optional_integer(self, record: Record, field: str) -> int | None:
+        value = record.get(field)
+        if value is None or type(value) is int:
+            return value
+        return self.optional(integer, record, field)
+
+    def optional_flag(self, record: Record, field: str) -> bool | None:
+        value = record.get(field)
+        if value is None or type(value) is bool:
+            return value
+        return self.optional(flag, record, field)
+
+    def optional_url(self, record: Record, field: str, base: BaseUrl | None) -> str | None:
+        value = record.get(field)
+        if value is None:
+            return None
+        if type(value) is str:
+            value = value.strip()
+            if value.startswith(("https://", "http://")):
+                return value
+        return self.optional(url, record, field, base)
+
+    def optional_list(self, record: Record, field: str) -> Sequence[object]:
+        """The field's items; none when it is absent or not a list."""
+        value = record.get(field)
+        if value is None:
+            return ()
+        if type(value) is list:
+            return value
+        return self.optional(sequence, record, field) or ()
+
     def optional(
         self,
         read: Callable[Concatenate[Record, str, P], T | None],

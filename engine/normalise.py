@@ -33,11 +33,8 @@ from newsgraph.engine.fields import (
     Record,
     describe,
     flag,
-    integer,
     moment,
     nonblank_text,
-    sequence,
-    text,
     url,
 )
 from newsgraph.engine.model import Article, Image, Links, Provider, Related, Topic, article_id
@@ -54,11 +51,11 @@ def _image(item: object, found: Findings, base: BaseUrl | None) -> Image | None:
         found.reject(_not_a_mapping(item))
         return None
     image_url = found.required(url, item, "url", base)
-    width = found.optional(integer, item, "width")
-    height = found.optional(integer, item, "height")
-    is_cached = found.optional(flag, item, "isCached")
-    title = found.optional(text, item, "title")
-    attribution = found.optional(text, item, "attribution")
+    width = found.optional_integer(item, "width")
+    height = found.optional_integer(item, "height")
+    is_cached = found.optional_flag(item, "isCached")
+    title = found.optional_text(item, "title")
+    attribution = found.optional_text(item, "attribution")
     if image_url is None:
         return None
     return Image(image_url, width, height, is_cached, title, attribution)
@@ -66,7 +63,7 @@ def _image(item: object, found: Findings, base: BaseUrl | None) -> Image | None:
 
 def _images(record: Record, found: Findings, base: BaseUrl | None) -> tuple[Image, ...]:
     images = []
-    for index, item in enumerate(found.optional(sequence, record, "images") or ()):
+    for index, item in enumerate(found.optional_list(record, "images")):
         image = _image(item, found.within(f"images[{index}]", "this image is dropped"), base)
         if image is not None:
             images.append(image)
@@ -116,15 +113,15 @@ def _links(record: Record, found: Findings, base: BaseUrl | None) -> Links | Non
     """The story's URLs; a bad canonical URL (`webUrl`, else `originalUrl`) rejects it."""
     if _given(record, "webUrl"):
         canonical = web_url = found.required(url, record, "webUrl", base)
-        original_url = found.optional(url, record, "originalUrl", base)
+        original_url = found.optional_url(record, "originalUrl", base)
     elif _given(record, "originalUrl"):
         web_url = None
         canonical = original_url = found.required(url, record, "originalUrl", base)
     else:
         found.reject(FieldError("webUrl", "an article needs a webUrl or an originalUrl"))
         return None
-    amp_web_url = found.optional(url, record, "ampWebUrl", base)
-    cdn_amp_web_url = found.optional(url, record, "cdnAmpWebUrl", base)
+    amp_web_url = found.optional_url(record, "ampWebUrl", base)
+    cdn_amp_web_url = found.optional_url(record, "cdnAmpWebUrl", base)
     if canonical is None:
         return None
     return Links(web_url, original_url, amp_web_url, cdn_amp_web_url)
@@ -132,7 +129,7 @@ def _links(record: Record, found: Findings, base: BaseUrl | None) -> Links | Non
 
 def _topics(record: Record, found: Findings) -> tuple[str, ...]:
     topics: list[str] = []
-    for index, item in enumerate(found.optional(sequence, record, "topics") or ()):
+    for index, item in enumerate(found.optional_list(record, "topics")):
         if not isinstance(item, str) or not item.strip():
             error = FieldError(f"topics[{index}]", f"expected a topic name, got {describe(item)}")
             found.warn(error, "this topic is dropped")
@@ -155,11 +152,11 @@ def _related_story(item: object, found: Findings, base: BaseUrl | None) -> Relat
         if given is None
         else _provider(given, found.within("provider", "its provider is left out"), base)
     )
-    excerpt = found.optional(text, item, "excerpt")
+    excerpt = found.optional_text(item, "excerpt")
     published_date_time = found.optional(moment, item, "publishedDateTime")
-    kind = found.optional(text, item, "type")
-    quality = found.optional(integer, item, "quality")
-    heat = found.optional(integer, item, "heat")
+    kind = found.optional_text(item, "type")
+    quality = found.optional_integer(item, "quality")
+    heat = found.optional_integer(item, "heat")
     images = _images(item, found, base)
     if title is None or links is None:
         return None
@@ -178,7 +175,7 @@ def _related_story(item: object, found: Findings, base: BaseUrl | None) -> Relat
 
 def _related(record: Record, found: Findings, base: BaseUrl | None) -> tuple[Related, ...]:
     related = []
-    for index, item in enumerate(found.optional(sequence, record, "related") or ()):
+    for index, item in enumerate(found.optional_list(record, "related")):
         part = found.within(f"related[{index}]", "this related story is dropped")
         story = _related_story(item, part, base)
         if story is not None:
@@ -216,13 +213,13 @@ def article(
     else:
         provider = _provider(given, provider_found, base_url)
     # Every field is read, so that one pass reports every problem, rejected or not.
-    category = found.optional(text, record, "category")
-    excerpt = found.optional(text, record, "excerpt")
-    kind = found.optional(text, record, "type")
-    quality = found.optional(integer, record, "quality")
-    heat = found.optional(integer, record, "heat")
+    category = found.optional_text(record, "category")
+    excerpt = found.optional_text(record, "excerpt")
+    kind = found.optional_text(record, "type")
+    quality = found.optional_integer(record, "quality")
+    heat = found.optional_integer(record, "heat")
     published = _published(record, found)
-    featured_content = found.optional(text, record, "featuredContent")
+    featured_content = found.optional_text(record, "featuredContent")
     topics = _topics(record, found)
     images = _images(record, found, base_url)
     related = _related(record, found, base_url)
@@ -263,15 +260,15 @@ def topic(record: Record) -> tuple[Topic | None, list[Finding]]:
     found = Findings()
     name = found.required(nonblank_text, record, "name")
     keywords = []
-    for index, item in enumerate(found.optional(sequence, record, "keywords") or ()):
+    for index, item in enumerate(found.optional_list(record, "keywords")):
         if isinstance(item, str):
             keywords.append(item)
         else:
             error = FieldError(f"keywords[{index}]", f"expected text, got {describe(item)}")
             found.warn(error, "this keyword is dropped")
-    given_id = found.optional(text, record, "_id")
-    shortname = found.optional(text, record, "shortname")
-    parent = found.optional(text, record, "parent")
+    given_id = found.optional_text(record, "_id")
+    shortname = found.optional_text(record, "shortname")
+    parent = found.optional_text(record, "parent")
     if name is None:
         return None, found.found
     return Topic(
