@@ -55,6 +55,7 @@ class Related:
     quality: int | None = None
     heat: int | None = None
     images: tuple[Image, ...] = ()
+    referrer: str = ""  # the id of the article declaring it: with its URL, what identifies it
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,7 +140,9 @@ def _topics(record: Record, found: Findings) -> tuple[str, ...]:
     return tuple(topics)
 
 
-def _related_story(item: object, found: Findings, base: BaseUrl | None) -> Related | None:
+def _related_story(
+    item: object, found: Findings, base: BaseUrl | None, referrer: str
+) -> Related | None:
     if not isinstance(item, Mapping):
         found.reject(_not_a_mapping(item))
         return None
@@ -170,14 +172,17 @@ def _related_story(item: object, found: Findings, base: BaseUrl | None) -> Relat
         quality=quality,
         heat=heat,
         images=images,
+        referrer=referrer,
     )
 
 
-def _related(record: Record, found: Findings, base: BaseUrl | None) -> tuple[Related, ...]:
+def _related(
+    record: Record, found: Findings, base: BaseUrl | None, referrer: str
+) -> tuple[Related, ...]:
     related = []
     for index, item in enumerate(found.optional_list(record, "related")):
         part = found.within(f"related[{index}]", "this related story is dropped")
-        story = _related_story(item, part, base)
+        story = _related_story(item, part, base, referrer)
         if story is not None:
             related.append(story)
     return tuple(related)
@@ -222,11 +227,12 @@ def article(
     featured_content = found.optional_text(record, "featuredContent")
     topics = _topics(record, found)
     images = _images(record, found, base_url)
-    related = _related(record, found, base_url)
+    key = "" if links is None else article_id(links.canonical)
+    related = _related(record, found, base_url, key)
     if title is None or links is None or published_date_time is None:
         return None, found.found
     return Article(
-        id=article_id(links.canonical),
+        id=key,
         title=title,
         published_date_time=published_date_time,
         links=links,

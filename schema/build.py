@@ -15,10 +15,12 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from newsgraph.schema.extend import SchemaAddition, add_article_fields, claim, field_names
 from newsgraph.schema.query import Query
+from newsgraph.schema.scalars import SCALAR_MAP
 from newsgraph.schema.types import Article
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
@@ -60,7 +62,9 @@ def build_schema(
         extensions.extend(addition.extensions)
 
     query = queries[0] if len(queries) == 1 else merge_types("Query", tuple(queries))
-    schema = strawberry.Schema(query=query, types=types, extensions=extensions)
+    schema = strawberry.Schema(
+        query=query, types=types, extensions=extensions, config=StrawberryConfig(scalar_map=SCALAR_MAP)
+    )
     add_article_fields(schema, [f for _, a in additions for f in a.article_fields])
     return schema
 

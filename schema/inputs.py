@@ -4,7 +4,7 @@ the catalog's own `ArticleFilter` and `Order`s."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from enum import Enum
 
 import strawberry
@@ -36,6 +36,12 @@ class IntRange:
     max: int | None = None
 
 
+@strawberry.input(description="Calendar days in UTC, both ends included; leave an end out.")
+class DateRange:
+    min: date | None = None
+    max: date | None = None
+
+
 @strawberry.input(
     description="Topics by name or id, case-insensitive. All given lists must hold at once."
 )
@@ -64,6 +70,9 @@ class ArticleFilterInput:
     )
     since: datetime | None = strawberry.field(default=None, description="Published at or after.")
     until: datetime | None = strawberry.field(default=None, description="Published at or before.")
+    published_on: DateRange | None = strawberry.field(
+        default=None, description="Published on one of these days (UTC); holds with since/until."
+    )
     quality: IntRange | None = strawberry.field(
         default=None, description="Articles without a quality never match a range."
     )
@@ -102,11 +111,28 @@ def _range(value: IntRange | None, name: str) -> tuple[int | None, int | None]:
     return (value.min, value.max)
 
 
+def _day_start(day: date | None) -> datetime | None:
+    return None if day is None else datetime.combine(day, time.min, UTC)
+
+
+def _day_end(day: date | None) -> datetime | None:
+    return None if day is None else datetime.combine(day, time.max, UTC)
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
 def to_filter(given: ArticleFilterInput | None) -> ArticleFilter:
     """The catalog's filter for a GraphQL `ArticleFilter` (None: no conditions)."""
     if given is None:
         return ArticleFilter()
     topics = given.topics or TopicFilter()
+    days = given.published_on or DateRange()
     search = given.search
     return ArticleFilter(
         topics_any=_tuple(topics.any_of),
@@ -115,8 +141,8 @@ def to_filter(given: ArticleFilterInput | None) -> ArticleFilter:
         include_subtopics=topics.include_subtopics,
         providers=None if given.providers is None else tuple(given.providers),
         types=None if given.types is None else tuple(given.types),
-        since=given.since,
-        until=given.until,
+        since=_later(given.since, _day_start(days.min)),
+        until=_earlier(given.until, _day_end(days.max)),
         quality=_range(given.quality, "quality"),
         heat=_range(given.heat, "heat"),
         has_amp=given.has_amp,

@@ -9,8 +9,10 @@ from strawberry.types import Info
 
 from newsgraph.engine import model
 from newsgraph.engine.catalog import TopicEntry
+from newsgraph.engine.selection import MAX_PAGE_SIZE
 from newsgraph.schema.context import Context
 from newsgraph.schema.inputs import ArticleFilterInput, ArticleSort, narrowed, to_filter
+from newsgraph.schema.node import Node, find, key_of
 from newsgraph.schema.types import (
     Article,
     ArticleConnection,
@@ -28,14 +30,37 @@ def _catalog(info: Info) -> Context:
 
 @strawberry.type
 class Query:
-    @field("One visible article, by its id or by any of its URLs.", graphql_type=Article | None)
+    @field(
+        "The object with this global id; null when there is none (any more).",
+        graphql_type=Node | None,
+    )
+    def node(self, info: Info, id: strawberry.ID) -> object | None:
+        return find(_catalog(info).catalog, id)
+
+    @field(
+        f"The objects with these global ids (at most {MAX_PAGE_SIZE}), in order; null for "
+        "each that is gone.",
+        graphql_type=list[Node | None],
+    )
+    def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[object | None]:
+        if len(ids) > MAX_PAGE_SIZE:
+            raise ValueError(f"nodes takes at most {MAX_PAGE_SIZE} ids, got {len(ids)}")
+        catalog = _catalog(info).catalog
+        return [find(catalog, id) for id in ids]
+
+    @field(
+        "One visible article, by its id (or its `articleId`) or by any of its URLs.",
+        graphql_type=Article | None,
+    )
     def article(
         self, info: Info, id: strawberry.ID | None = None, url: str | None = None
     ) -> model.Article | None:
         if (id is None) == (url is None):
             raise ValueError("article needs exactly one of id or url")
         catalog = _catalog(info).catalog
-        return catalog.article(id) if id is not None else catalog.article_by_url(url or "")
+        if id is not None:
+            return catalog.article(key_of(id, "Article"))
+        return catalog.article_by_url(url or "")
 
     @field(
         "Articles matching `topic` (a name or id) and every condition of `filter`: newest "
@@ -61,13 +86,16 @@ class Query:
     def topics(self, info: Info) -> list[TopicEntry]:
         return _catalog(info).catalog.topics()
 
-    @field("One topic, by id (slug) or name, case-insensitive.", graphql_type=Topic | None)
+    @field(
+        "One topic, by id (or slug) or name, case-insensitive.", graphql_type=Topic | None
+    )
     def topic(
         self, info: Info, id: strawberry.ID | None = None, name: str | None = None
     ) -> TopicEntry | None:
         if (id is None) == (name is None):
             raise ValueError("topic needs exactly one of id or name")
-        return _catalog(info).catalog.topic(id=id, name=name)
+        slug = None if id is None else key_of(id, "Topic")
+        return _catalog(info).catalog.topic(id=slug, name=name)
 
     @field("Every provider with visible articles, by domain.", graphql_type=list[Provider])
     def providers(self, info: Info) -> list[model.Provider]:

@@ -20,6 +20,14 @@ from newsgraph.engine.selection import MAX_PAGE_SIZE, ArticleFilter, Facets, Sel
 from newsgraph.engine.similar import similar
 from newsgraph.engine.urls import UrlPreference as UrlPreferenceValue
 from newsgraph.schema.inputs import ArticleFilterInput, ArticleSort, narrowed, to_filter, to_orders
+from newsgraph.schema.node import (
+    Node,
+    article_id,
+    provider_id,
+    related_id,
+    represents,
+    topic_id,
+)
 
 if TYPE_CHECKING:
     from newsgraph.schema.context import Context
@@ -58,7 +66,13 @@ class Image:
 
 
 @strawberry.type(description="A publisher, identified by its domain.")
-class Provider:
+class Provider(Node):
+    is_type_of = represents(model.Provider)
+
+    @strawberry.field
+    def id(self, parent: strawberry.Parent[model.Provider]) -> strawberry.ID:
+        return provider_id(parent)
+
     name: str
     domain: str
 
@@ -91,10 +105,16 @@ class Provider:
 
 
 @strawberry.type(description="A topic: from the taxonomy, or named on articles only.")
-class Topic:
-    @field("The topic's slug, e.g. `computer-vision`.")
+class Topic(Node):
+    is_type_of = represents(TopicEntry)
+
+    @strawberry.field
     def id(self, parent: strawberry.Parent[TopicEntry]) -> strawberry.ID:
-        return strawberry.ID(parent.topic.id)
+        return topic_id(parent)
+
+    @field("The topic's slug, e.g. `computer-vision` (`id` is built from it).")
+    def slug(self, parent: strawberry.Parent[TopicEntry]) -> str:
+        return parent.topic.id
 
     @strawberry.field
     def name(self, parent: strawberry.Parent[TopicEntry]) -> str:
@@ -178,7 +198,14 @@ class Linked:
 
 
 @strawberry.type(description="A story an article declares as related.")
-class Related(Linked):
+class Related(Linked, Node):
+    is_type_of = represents(model.Related)
+
+    @field("This story as the article declaring it tells it: two articles naming one story "
+           "give it two ids.")
+    def id(self, parent: strawberry.Parent[model.Related]) -> strawberry.ID:
+        return related_id(parent)
+
     title: str
     excerpt: str | None
     published_date_time: datetime | None
@@ -204,8 +231,17 @@ class Related(Linked):
 
 
 @strawberry.type(description="A news article. Only published articles are visible.")
-class Article(Linked):
-    id: strawberry.ID
+class Article(Linked, Node):
+    is_type_of = represents(model.Article)
+
+    @strawberry.field
+    def id(self, parent: strawberry.Parent[model.Article]) -> strawberry.ID:
+        return article_id(parent)
+
+    @field("The article's own key: 16 hex digits from its canonical URL (`id` is built from it).")
+    def article_id(self, parent: strawberry.Parent[model.Article]) -> str:
+        return parent.id
+
     title: str
     excerpt: str | None
     category: str | None
