@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from typing import Any
 
 import pytest
@@ -28,6 +29,11 @@ def run(context: Context, query: str, **variables: Any) -> dict[str, Any]:
     return result.data
 
 
+def global_id(type_name: str, key: str) -> str:
+    """A Relay global id as clients see it: base64 of `Type:key`."""
+    return base64.b64encode(f"{type_name}:{key}".encode()).decode()
+
+
 def error_of(context: Context, query: str, schema: Any = SCHEMA) -> str:
     result = schema.execute_sync(query, context_value=context)
     assert result.errors, result.data
@@ -45,14 +51,14 @@ def test_secured_is_not_in_the_schema() -> None:
 def test_articles_page_walk(context: Context) -> None:
     query = """query($after: String) {
       articles(first: 7, after: $after) {
-        totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } }
+        totalCount pageInfo { hasNextPage endCursor } edges { cursor node { articleId } }
       }
     }"""
     seen: list[str] = []
     after = None
     while True:
         page = run(context, query, after=after)["articles"]
-        seen += [edge["node"]["id"] for edge in page["edges"]]
+        seen += [edge["node"]["articleId"] for edge in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
@@ -66,12 +72,13 @@ def test_article_by_id_and_url_with_amp_selection(context: Context) -> None:
         id canonical: url amp: url(prefer: AMP) cache: url(prefer: AMP_CACHE) } }"""
     by_id = run(context, query, id=amp.id)["article"]
     assert by_id == {
-        "id": amp.id,
+        "id": global_id("Article", amp.id),
         "canonical": amp.links.web_url,
         "amp": amp.links.amp_web_url,
         "cache": amp.links.cdn_amp_web_url,
     }
-    assert run(context, query, url=amp.links.amp_web_url)["article"]["id"] == amp.id
+    assert run(context, query, url=amp.links.amp_web_url)["article"]["id"] == by_id["id"]
+    assert run(context, query, id=by_id["id"])["article"] == by_id
     assert run(context, query, id="missing")["article"] is None
 
 

@@ -102,7 +102,8 @@ def static_items(folder: Path, dropped: set[str]) -> list[tuple[str, str]]:
 def _utc(moment: str) -> str:
     from datetime import UTC, datetime
 
-    return datetime.fromisoformat(moment).astimezone(UTC).isoformat()
+    # The API writes UTC as `Z` (RFC 3339), where `isoformat` writes `+00:00`.
+    return datetime.fromisoformat(moment).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def dropped_duplicates(corpus: Path, ingested: Ingested) -> set[str]:
