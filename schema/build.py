@@ -63,7 +63,10 @@ def build_schema(
 
     query = queries[0] if len(queries) == 1 else merge_types("Query", tuple(queries))
     schema = strawberry.Schema(
-        query=query, types=types, extensions=extensions, config=StrawberryConfig(scalar_map=SCALAR_MAP)
+        query=query,
+        types=types,
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )
     add_article_fields(schema, [f for _, a in additions for f in a.article_fields])
     return schema

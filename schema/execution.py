@@ -22,12 +22,15 @@ from graphql import (
     GraphQLBoolean,
     GraphQLField,
     GraphQLInt,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLString,
     InlineFragmentNode,
+    NamedTypeNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -147,7 +150,7 @@ class Compiled:
     ) -> list[_Field]:
         grouped: dict[str, list[FieldNode]] = {}
         for selection_set in selection_sets:
-            self._collect(selection_set, grouped, flags, set())
+            self._collect(parent, selection_set, grouped, flags, set())
         fields: list[_Field] = []
         for key, nodes in grouped.items():
             name = nodes[0].name.value
@@ -182,6 +185,7 @@ class Compiled:
 
     def _collect(
         self,
+        parent: GraphQLObjectType,
         selection_set: SelectionSetNode,
         grouped: dict[str, list[FieldNode]],
         flags: Mapping[str, bool],
@@ -195,13 +199,15 @@ class Compiled:
                 key = selection.alias.value if selection.alias else selection.name.value
                 grouped.setdefault(key, []).append(selection)
             elif isinstance(selection, InlineFragmentNode):
-                self._collect(selection.selection_set, grouped, flags, seen)
+                if _applies(selection.type_condition, parent):
+                    self._collect(parent, selection.selection_set, grouped, flags, seen)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 if name not in seen:
                     seen.add(name)
                     fragment = self.plan.fragments[name]
-                    self._collect(fragment.selection_set, grouped, flags, seen)
+                    if _applies(fragment.type_condition, parent):
+                        self._collect(parent, fragment.selection_set, grouped, flags, seen)
 
 
 class Run:
@@ -243,6 +249,15 @@ class Run:
     ) -> dict[str, Any]:
         return self._fill(self._compiled.group(parent, selection_sets, self._flags), source)
 
+    def object_type(self, interface: GraphQLInterfaceType, value: object) -> GraphQLObjectType:
+        """The object type of an interface's value, told as Strawberry tells it: by the
+        possible types' `is_type_of`."""
+        for candidate in self._compiled.schema._schema.get_possible_types(interface):
+            is_type_of = candidate.is_type_of
+            if is_type_of is not None and is_type_of(value, cast("GraphQLResolveInfo[Any]", None)):
+                return candidate
+        raise Declined(f"no object type of {interface.name} claims {type(value).__name__}")
+
     def _fill(self, fields: list[_Field], source: object) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for field in fields:
@@ -274,6 +289,13 @@ class Run:
             info = Info(_raw_info=self._info_raw, _field=field.definition)  # type: ignore[arg-type]
             kwargs[field.info_name] = info
         return kwargs
+
+
+def _applies(condition: NamedTypeNode | None, parent: GraphQLObjectType) -> bool:
+    """Whether a fragment with this type condition applies to an object of type `parent`."""
+    if condition is None or condition.name.value == parent.name:
+        return True
+    return any(interface.name == condition.name.value for interface in parent.interfaces)
 
 
 def _included(
@@ -318,25 +340,28 @@ def _completer(
     if is_leaf_type(type_):
         leaf = _leaf(type_)
         return lambda value, _: leaf(value)
-    assert isinstance(type_, GraphQLObjectType)
-    object_type = type_
-    if object_type.name == ARTICLE_TYPE:
+    if isinstance(type_, GraphQLInterfaceType):
+        interface = type_
 
-        def article_value(value: Any, run: Run) -> Any:
+        def abstract_value(value: Any, run: Run) -> Any:
             if value is None:
                 return None
-            if not isinstance(value, Article):
-                raise Declined("an Article field gave something else")
-            return run.article(object_type, value, children)
+            return _object(run.object_type(interface, value), value, run, children)
 
-        return article_value
+        return abstract_value
+    assert isinstance(type_, GraphQLObjectType)
+    object_type = type_
+    return lambda value, run: None if value is None else _object(object_type, value, run, children)
 
-    def object_value(value: Any, run: Run) -> Any:
-        if value is None:
-            return None
+
+def _object(
+    object_type: GraphQLObjectType, value: Any, run: Run, children: tuple[SelectionSetNode, ...]
+) -> Any:
+    if object_type.name != ARTICLE_TYPE:
         return run.object_of(object_type, value, children)
-
-    return object_value
+    if not isinstance(value, Article):
+        raise Declined("an Article field gave something else")
+    return run.article(object_type, value, children)
 
 
 def _identity(value: Any, run: Run) -> Any:

@@ -15,7 +15,7 @@ null in a non-null field, an async resolver, a plugin field, introspection: it d
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import graphql
@@ -27,12 +27,14 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
     InlineFragmentNode,
+    NamedTypeNode,
     Node,
     OperationDefinitionNode,
     OperationType,
@@ -104,43 +106,73 @@ class Executor:
     def _supported(
         self,
         selection_set: SelectionSetNode,
-        parent: GraphQLObjectType,
+        parent: GraphQLObjectType | GraphQLInterfaceType,
         fragments: Mapping[str, FragmentDefinitionNode],
-        seen: set[str],
+        seen: set[tuple[str, str]],
     ) -> bool:
-        """Whether every field reachable from a selection set is one we can run exactly."""
+        """Whether every field reachable from a selection set is one we can run exactly, on
+        each object type that `parent` may be."""
         for selection in selection_set.selections:
             for directive in selection.directives or ():
                 if directive.name.value not in ("skip", "include"):
                     return False
             if isinstance(selection, FieldNode):
-                name = selection.name.value
-                if name == "__typename":
+                if selection.name.value == "__typename":
                     continue
-                field = parent.fields.get(name)
-                if field is None or strawberry_field(field) is None:
-                    return False
-                named = _named(field.type)
-                if selection.selection_set is not None:
-                    if not isinstance(named, GraphQLObjectType):
+                for object_type in self._objects(parent):
+                    field = object_type.fields.get(selection.name.value)
+                    if field is None or strawberry_field(field) is None:
+                        return False
+                    named = _named(field.type)
+                    if selection.selection_set is None:
+                        continue
+                    if not isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
                         return False
                     if not self._supported(selection.selection_set, named, fragments, seen):
                         return False
-            elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition
-                if condition is not None and condition.name.value != parent.name:
-                    return False
-                if not self._supported(selection.selection_set, parent, fragments, seen):
-                    return False
-            elif isinstance(selection, FragmentSpreadNode):
+                continue
+            if isinstance(selection, InlineFragmentNode):
+                condition, inner, name = selection.type_condition, selection.selection_set, ""
+            else:
+                assert isinstance(selection, FragmentSpreadNode)
                 fragment = fragments[selection.name.value]
-                if fragment.type_condition.name.value != parent.name:
-                    return False
-                if fragment.name.value not in seen:
-                    seen.add(fragment.name.value)
-                    if not self._supported(fragment.selection_set, parent, fragments, seen):
-                        return False
+                condition, inner, name = (
+                    fragment.type_condition,
+                    fragment.selection_set,
+                    fragment.name.value,
+                )
+            narrowed = self._narrowed(parent, condition)
+            if narrowed is None:
+                return False
+            if name:
+                if (name, narrowed.name) in seen:
+                    continue
+                seen.add((name, narrowed.name))
+            if not self._supported(inner, narrowed, fragments, seen):
+                return False
         return True
+
+    def _objects(
+        self, parent: GraphQLObjectType | GraphQLInterfaceType
+    ) -> Sequence[GraphQLObjectType]:
+        if isinstance(parent, GraphQLObjectType):
+            return (parent,)
+        return self._schema.get_possible_types(parent)
+
+    def _narrowed(
+        self, parent: GraphQLObjectType | GraphQLInterfaceType, condition: NamedTypeNode | None
+    ) -> GraphQLObjectType | GraphQLInterfaceType | None:
+        """The type whose fields a fragment selects within `parent`: `parent` itself, or the
+        object type a fragment on an interface's implementation names; None for what we do
+        not run (unions, say)."""
+        if condition is None or condition.name.value == parent.name:
+            return parent
+        target = self._schema.get_type(condition.name.value)
+        if isinstance(parent, GraphQLObjectType):
+            return parent if target in parent.interfaces else None
+        if isinstance(target, GraphQLObjectType) and self._schema.is_sub_type(parent, target):
+            return target
+        return None
 
     def execute(
         self, plan: Plan, variables: Mapping[str, Any] | None, context: Context
@@ -180,7 +212,8 @@ def _article_variables(
     operation: OperationDefinitionNode,
     fragments: Mapping[str, FragmentDefinitionNode],
 ) -> tuple[str, ...]:
-    """The variables used at or below any field of type `Article`, fragments followed."""
+    """The variables used at or below any field of type `Article` (or of an interface it
+    implements), fragments followed."""
     names: set[str] = set()
     seen: set[str] = set()
 
@@ -197,12 +230,15 @@ def _article_variables(
         graphql.visit(node, Collect())
 
     type_info = graphql.TypeInfo(schema)
+    article = schema.get_type(ARTICLE_TYPE)
 
     class FindArticles(graphql.Visitor):
         def enter_field(self, node: FieldNode, *_: object) -> None:
             field_type = type_info.get_type()
             named = graphql.get_named_type(field_type)
-            if named is not None and named.name == ARTICLE_TYPE:
+            if named is article or (
+                graphql.is_abstract_type(named) and schema.is_sub_type(named, article)  # type: ignore[arg-type]
+            ):
                 variables_in(node)
 
     graphql.visit(operation, graphql.TypeInfoVisitor(type_info, FindArticles()))

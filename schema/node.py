@@ -14,19 +14,21 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
+from typing import Any
 
 import strawberry
 from graphql import GraphQLResolveInfo
 
 from newsgraph.engine import model
 from newsgraph.engine.catalog import Catalog, TopicEntry
+from newsgraph.schema.fields import field
 
 
 @strawberry.interface(description="An object with a global id, by which `node(id:)` finds it.")
 class Node:
-    id: strawberry.ID = strawberry.field(
-        description="Opaque and stable across reloads: keep it, and pass it to `node(id:)`."
-    )
+    @field("Opaque and stable across reloads: keep it, and pass it to `node(id:)`.")
+    def id(self, parent: strawberry.Parent[Any]) -> strawberry.ID:
+        raise NotImplementedError  # each implementation has its own; this one is never called
 
 
 def global_id(type_name: str, key: str) -> strawberry.ID:
@@ -71,9 +73,7 @@ def _related(catalog: Catalog, key: str) -> model.Related | None:
     article = catalog.article(referrer)
     if article is None:
         return None
-    return next(
-        (r for r in article.related if model.article_id(r.links.canonical) == story), None
-    )
+    return next((r for r in article.related if model.article_id(r.links.canonical) == story), None)
 
 
 def _provider(catalog: Catalog, domain: str) -> model.Provider | None:
@@ -99,11 +99,11 @@ def find(catalog: Catalog, value: str) -> object | None:
     return _FINDERS[type_name](catalog, key)
 
 
-def represents(model_type: type) -> Callable[[object, GraphQLResolveInfo], bool]:
+def represents(model_type: type) -> Callable[[object, GraphQLResolveInfo[Any]], bool]:
     """An `is_type_of` for a GraphQL type whose root values are `model_type` objects: it tells
     Strawberry which object type a `Node` is. (Read from the class, a function stays plain.)"""
 
-    def is_type_of(value: object, _info: GraphQLResolveInfo) -> bool:
+    def is_type_of(value: object, _info: GraphQLResolveInfo[Any]) -> bool:
         return isinstance(value, model_type)
 
     return is_type_of

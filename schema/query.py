@@ -11,6 +11,7 @@ from newsgraph.engine import model
 from newsgraph.engine.catalog import TopicEntry
 from newsgraph.engine.selection import MAX_PAGE_SIZE
 from newsgraph.schema.context import Context
+from newsgraph.schema.fields import field
 from newsgraph.schema.inputs import ArticleFilterInput, ArticleSort, narrowed, to_filter
 from newsgraph.schema.node import Node, find, key_of
 from newsgraph.schema.types import (
@@ -20,7 +21,6 @@ from newsgraph.schema.types import (
     Provider,
     Topic,
     connection,
-    field,
 )
 
 
@@ -86,9 +86,7 @@ class Query:
     def topics(self, info: Info) -> list[TopicEntry]:
         return _catalog(info).catalog.topics()
 
-    @field(
-        "One topic, by id (or slug) or name, case-insensitive.", graphql_type=Topic | None
-    )
+    @field("One topic, by id (or slug) or name, case-insensitive.", graphql_type=Topic | None)
     def topic(
         self, info: Info, id: strawberry.ID | None = None, name: str | None = None
     ) -> TopicEntry | None:

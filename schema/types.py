@@ -6,10 +6,9 @@ through `strawberry.Parent`, and the catalog through the request context.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, cast
 
 import strawberry
 from strawberry.types import Info
@@ -19,6 +18,7 @@ from newsgraph.engine.catalog import TopicEntry
 from newsgraph.engine.selection import MAX_PAGE_SIZE, ArticleFilter, Facets, Selection, Visibility
 from newsgraph.engine.similar import similar
 from newsgraph.engine.urls import UrlPreference as UrlPreferenceValue
+from newsgraph.schema.fields import field
 from newsgraph.schema.inputs import ArticleFilterInput, ArticleSort, narrowed, to_filter, to_orders
 from newsgraph.schema.node import (
     Node,
@@ -32,23 +32,10 @@ from newsgraph.schema.node import (
 if TYPE_CHECKING:
     from newsgraph.schema.context import Context
 
-Resolver = TypeVar("Resolver", bound=Callable[..., Any])
-
 UrlPreference = strawberry.enum(
     UrlPreferenceValue,
     description="Which URL to return; each falls back along the chain to the canonical URL.",
 )
-
-
-def field(
-    description: str | None = None, *, graphql_type: object = None
-) -> Callable[[Resolver], Resolver]:
-    """`strawberry.field` as a typed decorator; `graphql_type` when a resolver returns model
-    objects that stand for a GraphQL type."""
-    return cast(
-        Callable[[Resolver], Resolver],
-        strawberry.field(graphql_type=graphql_type, description=description),
-    )
 
 
 def _context(info: Info) -> Context:
@@ -69,7 +56,7 @@ class Image:
 class Provider(Node):
     is_type_of = represents(model.Provider)
 
-    @strawberry.field
+    @field()
     def id(self, parent: strawberry.Parent[model.Provider]) -> strawberry.ID:
         return provider_id(parent)
 
@@ -108,7 +95,7 @@ class Provider(Node):
 class Topic(Node):
     is_type_of = represents(TopicEntry)
 
-    @strawberry.field
+    @field()
     def id(self, parent: strawberry.Parent[TopicEntry]) -> strawberry.ID:
         return topic_id(parent)
 
@@ -201,8 +188,10 @@ class Linked:
 class Related(Linked, Node):
     is_type_of = represents(model.Related)
 
-    @field("This story as the article declaring it tells it: two articles naming one story "
-           "give it two ids.")
+    @field(
+        "This story as the article declaring it tells it: two articles naming one story "
+        "give it two ids."
+    )
     def id(self, parent: strawberry.Parent[model.Related]) -> strawberry.ID:
         return related_id(parent)
 
@@ -234,7 +223,7 @@ class Related(Linked, Node):
 class Article(Linked, Node):
     is_type_of = represents(model.Article)
 
-    @strawberry.field
+    @field()
     def id(self, parent: strawberry.Parent[model.Article]) -> strawberry.ID:
         return article_id(parent)
 

@@ -4,6 +4,7 @@ either gives exactly Strawberry's data or declines."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import random
 from typing import Any
 
@@ -11,6 +12,7 @@ import orjson
 import pytest
 from graphql import (
     GraphQLEnumType,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -63,7 +65,8 @@ def agree(query: str, variables: dict[str, Any], context: Context) -> bool:
         assert got is None, (query, variables, expected.errors)
         return False
     if got is not None:
-        assert got == expected.data, query
+        # The bytes a client gets, key order included.
+        assert orjson.dumps(got) == orjson.dumps(expected.data), query
     return got is not None
 
 
@@ -74,7 +77,8 @@ class Generator:
     def __init__(self, context: Context, seed: int) -> None:
         self.rng = random.Random(seed)
         catalog = context.catalog
-        self.ids = [a.id for a in catalog.order[:8]] + ["0000000000000000"]
+        keys = [a.id for a in catalog.order[:4]] + ["computer-vision", "0000000000000000"]
+        self.ids = global_ids(context) + keys + ["bm90IGFuIGlk"]
         self.urls = [a.links.canonical for a in catalog.order[:5]] + ["https://nowhere.example/"]
         self.topics = [e.topic.name for e in catalog.topics()] + ["computer-vision", "Nope"]
         self.domains = [e.provider.domain for e in catalog.providers()] + ["nowhere.example"]
@@ -97,7 +101,7 @@ class Generator:
         text = header + body + "".join(self.fragments)
         return text, {name: value for name, (_, value) in self.variables.items()}
 
-    def selection(self, parent: GraphQLObjectType, depth: int) -> str:
+    def selection(self, parent: GraphQLObjectType | GraphQLInterfaceType, depth: int) -> str:
         rng = self.rng
         names = list(parent.fields)
         if parent.name == "Query":
@@ -107,18 +111,15 @@ class Generator:
         for name in chosen:
             field = parent.fields[name]
             named = unwrap(field.type)
-            if isinstance(named, GraphQLObjectType) and depth >= 3:
+            composite = isinstance(named, GraphQLObjectType | GraphQLInterfaceType)
+            if composite and depth >= 3:
                 continue
             arguments = self.arguments(field.args)
             # Unique aliases keep fields with different arguments from conflicting; the odd
             # queries below test merging fields of one name.
             self.aliases += 1
             alias = f"a{self.aliases}: " if arguments or rng.random() < 0.2 else ""
-            sub = (
-                " " + self.selection(named, depth + 1)
-                if isinstance(named, GraphQLObjectType)
-                else ""
-            )
+            sub = " " + self.selection(named, depth + 1) if composite else ""
             parts.append(f"{alias}{name}{arguments}{self.directive()}{sub}")
         if rng.random() < 0.3:
             parts.append("__typename")
@@ -129,9 +130,18 @@ class Generator:
             inner = self.selection(parent, depth + 1) if depth < 3 else "{ __typename }"
             self.fragments.append(f" fragment {fragment} on {parent.name} {inner}")
             parts.append(f"...{fragment}")
+        if isinstance(parent, GraphQLInterfaceType):
+            possible = list(SCHEMA._schema.get_possible_types(parent))
+            for kind in rng.sample(possible, rng.randint(1, len(possible))):
+                parts.append(
+                    f"... on {kind.name}{self.directive()} {self.selection(kind, depth + 1)}"
+                )
         if rng.random() < 0.15:
-            condition = f" on {parent.name}" if rng.random() < 0.5 else ""
-            parts.append(f"...{condition}{self.directive()} {{ __typename }}")
+            # No condition, the type itself, or an interface it implements.
+            conditions = ["", f" on {parent.name}"]
+            conditions += [f" on {i.name}" for i in getattr(parent, "interfaces", ())]
+            inner = "{ __typename id }" if "Node" in conditions[-1] else "{ __typename }"
+            parts.append(f"...{rng.choice(conditions)}{self.directive()} {inner}")
         return "{ " + " ".join(parts) + " }"
 
     def directive(self) -> str:
@@ -180,6 +190,8 @@ class Generator:
                 return rng.choice(self.cursors * 6 + ["bm90IGEgY3Vyc29y"])
             case "id":
                 return rng.choice(self.ids)
+            case "ids":
+                return rng.sample(self.ids, rng.randint(0, 5))
             case "url":
                 return rng.choice(self.urls)
             case "topic" | "name":
@@ -209,8 +221,14 @@ class Generator:
             },
             "providers": rng.sample(self.domains, 2),
             "types": [rng.choice(["article", "video", "podcast"])],
-            "since": rng.choice(["2025-01-01T00:00:00Z", "2026-03-01T00:00:00+00:00"]),
-            "until": "2026-06-30T00:00:00Z",
+            "since": rng.choice(
+                ["2023-06-01T00:00:00Z", "2023-09-12T02:00:00.5+02:00", "2023-09-12", "2023-W02"]
+            ),
+            "until": rng.choice(["2024-01-30T00:00:00Z", "2024-01-29t20:00:00-04:00"]),
+            "publishedOn": {
+                "min": rng.choice(["2023-09-12", "2023-06-01"]),
+                "max": rng.choice(["2023-11-27", "2023-11-27T00:00:00Z"]),
+            },
             "quality": {"min": rng.randint(0, 4)},
             "heat": {"max": rng.randint(0, 100), "min": rng.choice([0, 200])},
             "hasAmp": rng.random() < 0.5,
@@ -219,6 +237,21 @@ class Generator:
         }
         keys = rng.sample(sorted(options), rng.randint(1, 3))
         return {key: options[key] for key in keys}
+
+
+def global_ids(context: Context) -> list[str]:
+    """Global ids of each kind, and of objects of each kind that do not exist."""
+    query = """{ articles(first: 4) { edges { node { id
+        provider { id } topics { id } related { id } } } } }"""
+    data = SCHEMA.execute_sync(query, context_value=context).data
+    assert data is not None
+    ids = []
+    for edge in data["articles"]["edges"]:
+        node = edge["node"]
+        ids += [node["id"], node["provider"]["id"], node["topics"][0]["id"]]
+        ids += [r["id"] for r in node["related"][:1]]
+    gone = [f"{kind}:nothing" for kind in ("Article", "Topic", "Provider", "Related")]
+    return ids + [base64.b64encode(g.encode()).decode() for g in gone]
 
 
 class Enum(str):
@@ -359,6 +392,38 @@ def test_serialised_articles_follow_the_variables_they_use(context: Context) -> 
     for prefer in ("AMP_CACHE", "CANONICAL", "AMP", "CANONICAL"):
         for n in (3, 5):
             assert agree(query, {"p": prefer, "n": n}, context)
+
+
+NODE_QUERIES = [
+    """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id ...Named } }
+    fragment Named on Node { ... on Article { title publishedDateTime provider { id } }
+        ... on Topic { slug } ... on Provider { domain } ... on Related { title url } }""",
+    """query($ids: [ID!]!) { nodes(ids: $ids) { ... on Article { ...Card } ...Card } }
+    fragment Card on Node { id ... on Article { articleId related { id } } }""",
+    """query($ids: [ID!]!) { a: node(id: "QXJ0aWNsZTpub3RoaW5n") { id }
+        nodes(ids: $ids) { ... on Provider { articles(first: 2) { edges { node { id } } } } } }""",
+    """{ articles(first: 3) { edges { node { ... on Node { id } ... on Article { title }
+        related { ... on Node { __typename id } } provider { ... on Node { id } } } } } }""",
+]
+
+
+@pytest.mark.parametrize("query", NODE_QUERIES)
+def test_node_queries_are_answered_as_strawberry_answers_them(context: Context, query: str) -> None:
+    ids = global_ids(context)
+    for start in range(0, len(ids), 5):
+        assert agree(query, {"ids": ids[start : start + 5]}, context)
+
+
+def test_articles_found_by_node_follow_the_variables_they_use(context: Context) -> None:
+    query = """query($p: UrlPreference!, $id: ID!) { node(id: $id) {
+        ... on Article { url(prefer: $p) related { url(prefer: $p) } } } }"""
+    (article,) = [a for a in context.catalog.order if a.links.cdn_amp_web_url][:1]
+    global_id = base64.b64encode(f"Article:{article.id}".encode()).decode()
+    urls = set()
+    for prefer in ("AMP_CACHE", "CANONICAL", "AMP", "CANONICAL"):
+        assert agree(query, {"p": prefer, "id": global_id}, context)
+        urls.add(orjson.dumps(direct(query, {"p": prefer, "id": global_id}, context)))
+    assert len(urls) == 3
 
 
 def test_serialised_articles_are_not_shared_between_snapshots(write_tree: WriteTree) -> None:

@@ -72,7 +72,9 @@ def test_every_id_finds_its_object_again(context: Context) -> None:
     assert any(base64.b64decode(i).startswith(b"Related:") for i in ids)
     for start in range(0, len(ids), 100):
         chunk = ids[start : start + 100]
-        found = run(context, "query($ids: [ID!]!) { nodes(ids: $ids) { ...Named } }" + NODE, ids=chunk)
+        found = run(
+            context, "query($ids: [ID!]!) { nodes(ids: $ids) { ...Named } }" + NODE, ids=chunk
+        )
         assert [node["id"] for node in found["nodes"]] == chunk
     one = run(context, "query($id: ID!) { node(id: $id) { ...Named } }" + NODE, id=ids[0])
     first = data["articles"]["edges"][0]["node"]
@@ -108,7 +110,9 @@ def test_ids_of_objects_that_are_gone_give_null(context: Context) -> None:
     assert run(context, "query($id: ID!) { node(id: $id) { id } }", id=gone[0]) == {"node": None}
 
 
-@pytest.mark.parametrize("given", ["not an id", "QXJ0aWNsZQ==", base64.b64encode(b"User:1").decode()])
+@pytest.mark.parametrize(
+    "given", ["not an id", "QXJ0aWNsZQ==", base64.b64encode(b"User:1").decode()]
+)
 def test_what_is_not_a_global_id_is_refused(context: Context, given: str) -> None:
     result = execute(context, "query($id: ID!) { node(id: $id) { id } }", id=given)
     assert result.data == {"node": None}
@@ -119,7 +123,10 @@ def test_nodes_takes_at_most_a_hundred_ids(context: Context) -> None:
     ids = [base64.b64encode(b"Topic:ai").decode()] * 101
     result = execute(context, "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", ids=ids)
     assert result.errors[0].message == "nodes takes at most 100 ids, got 101"
-    assert len(run(context, "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", ids=ids[:100])["nodes"]) == 100
+    assert (
+        len(run(context, "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", ids=ids[:100])["nodes"])
+        == 100
+    )
 
 
 def test_keys_from_before_global_ids_are_still_taken(context: Context) -> None:

@@ -48,10 +48,14 @@ def test_fractional_seconds_and_offsets_are_kept_as_instants(write_tree: WriteTr
     folder = write_tree(
         {
             "a.md": front_matter(
-                title='"A"', webUrl="https://a.example/", publishedDateTime="2024-06-10T10:45:00.25+02:00"
+                title='"A"',
+                webUrl="https://a.example/",
+                publishedDateTime="2024-06-10T10:45:00.25+02:00",
             ),
             "b.md": front_matter(
-                title='"B"', webUrl="https://b.example/", publishedDateTime="2024-06-09T08:45:00-07:00"
+                title='"B"',
+                webUrl="https://b.example/",
+                publishedDateTime="2024-06-09T08:45:00-07:00",
             ),
         }
     )
@@ -84,7 +88,7 @@ def test_date_times_that_are_not_rfc_3339_are_refused(
     assert result.data is None
     (error,) = result.errors
     assert "$since" in error.message and repr(given) in error.message and why in error.message
-    literal = execute(context, '{ articles(filter: {since: "%s"}) { totalCount } }' % given)
+    literal = execute(context, "{ articles(filter: {since: " + f'"{given}"' + "}) { totalCount } }")
     assert literal.data is None
     assert "Expected value of type 'DateTime'" in literal.errors[0].message
     assert why in literal.errors[0].message
