@@ -22,6 +22,7 @@ from newsgraph.schema.extend import SchemaAddition, add_article_fields, claim, f
 from newsgraph.schema.query import Query
 from newsgraph.schema.scalars import SCALAR_MAP
 from newsgraph.schema.types import Article
+from newsgraph.schema.validation import NamedValueErrors
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -49,6 +50,7 @@ def build_schema(
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        NamedValueErrors,
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]

@@ -42,7 +42,7 @@ def parse_date_time(value: object) -> datetime:
             raise ValueError("the date and the time must be separated by `T`")
     except ValueError as error:
         raise ValueError(
-            f"{value!r} is not an RFC 3339 date-time such as 2024-06-10T08:45:00Z: {error}"
+            f"not an RFC 3339 date-time such as 2024-06-10T08:45:00Z: {error}"
         ) from None
     return parsed.astimezone(UTC)
 
@@ -56,7 +56,7 @@ def parse_date(value: object) -> date:
             raise ValueError("expected YYYY-MM-DD")
         return date.fromisoformat(value)
     except ValueError as error:
-        raise ValueError(f"{value!r} is not a date such as 2024-06-10: {error}") from None
+        raise ValueError(f"not a date such as 2024-06-10: {error}") from None
 
 
 DATE_TIME = strawberry.scalar(
