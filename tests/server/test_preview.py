@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from tests.conftest import WriteTree, front_matter
 
 TOKEN = "a-preview-secret-of-some-length"
 DRAFT_URL = "https://news.example.com/lunar-rover-draft"
+DRAFT_ID = base64.b64encode(f"Article:{article_id(DRAFT_URL)}".encode()).decode()
 
 
 def content(write_tree: WriteTree) -> Any:
@@ -46,6 +48,9 @@ def content(write_tree: WriteTree) -> Any:
 EVERY_PATH = f"""{{
   byUrl: article(url: "{DRAFT_URL}") {{ title }}
   byId: article(id: "{article_id(DRAFT_URL)}") {{ title }}
+  byGlobalId: article(id: "{DRAFT_ID}") {{ title }}
+  byNode: node(id: "{DRAFT_ID}") {{ id ... on Article {{ title }} }}
+  byNodes: nodes(ids: ["{DRAFT_ID}"]) {{ id }}
   list: articles {{ totalCount edges {{ node {{ title }} }} }}
   search: articles(filter: {{search: "crater"}}) {{ totalCount edges {{ node {{ title }} }} }}
   facets: articles {{ facets {{ topics {{ value count }} months {{ value count }} }} }}
@@ -72,6 +77,8 @@ async def test_without_the_credential_no_draft_appears_anywhere(write_tree: Writ
             assert "errors" not in result
             assert "floor" not in str(result["data"])  # the draft's title, nowhere
             assert result["data"]["byUrl"] is None and result["data"]["byId"] is None
+            assert result["data"]["byGlobalId"] is None and result["data"]["byNode"] is None
+            assert result["data"]["byNodes"] == [None]
             assert result["data"]["list"]["totalCount"] == 2
             assert result["data"]["search"]["totalCount"] == 1
             assert result["data"]["topic"]["articleCount"] == 1
@@ -98,7 +105,9 @@ async def test_with_the_credential_drafts_are_found_and_listed_on_request(
         public = await ask(client, EVERY_PATH)
     data = result["data"]
     assert data["byUrl"]["title"] == "Lunar rover crosses the crater floor"
-    assert data["byId"] == data["byUrl"]
+    assert data["byId"] == data["byUrl"] == data["byGlobalId"]
+    assert data["byNode"] == {"id": DRAFT_ID, "title": "Lunar rover crosses the crater floor"}
+    assert data["byNodes"] == [{"id": DRAFT_ID}]
     assert data["list"]["totalCount"] == 2  # lists show drafts only when asked
     links = data["withLinks"]["edges"][0]["node"]
     assert links["related"][0]["article"]["title"] == "Lunar rover crosses the crater floor"
