@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from newsgraph.server.config import ConfigError, load_config
+from newsgraph.server.config import ConfigError, SourceConfig, load_config
 from newsgraph.server.runtime import Runtime
 from newsgraph.server.settings import ServerSettings
 from tests.conftest import SEEDS
