@@ -36,12 +36,14 @@ class NamedValuesOfCorrectTypeRule(ValuesOfCorrectTypeRule):
 
     def report_error(self, error: GraphQLError) -> None:
         argument = self._argument
-        path = None
-        if argument is not None and error.nodes:
-            path = _path_to(argument.value, error.nodes[0])
-        if path is None:
+        path = (
+            None
+            if argument is None or not error.nodes
+            else _path_to(argument.value, error.nodes[0])
+        )
+        if argument is None or path is None:
             return super().report_error(error)
-        name = argument.name.value + "".join(path)  # type: ignore[union-attr]
+        name = argument.name.value + "".join(path)
         super().report_error(
             GraphQLError(
                 f"{name}: {error.message}",

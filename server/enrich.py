@@ -50,6 +50,8 @@ def apply_patch(article: Article, patch: Mapping[str, object]) -> Article:
             if not all(isinstance(item, allowed) for item in value):
                 raise ValueError(f"{key}: expected items of type {allowed[0].__name__}")
             value = tuple(dict.fromkeys(value)) if key == "topics" else tuple(value)
+            if key == "related":  # a related story is known by the article declaring it
+                value = tuple(replace(item, referrer=article.id) for item in value)
         elif isinstance(value, bool) and bool not in allowed or not isinstance(value, allowed):
             raise ValueError(f"{key}: unexpected {type(value).__name__}")
         changes[key] = value

@@ -24,6 +24,7 @@ from newsgraph.plugin_api import (
     Links,
     RawRecord,
     RegisterSourceType,
+    Related,
     SchemaAddition,
     SourceBatch,
     UrlPreference,
@@ -149,6 +150,32 @@ async def test_hook_enrich_article() -> None:
     problems = [str(p) for p in app.state.runtime.ingested.problems]
     assert any("plugin broken" in p and "1 of 2" in p and "boom" in p for p in problems)
     assert any("plugin forger" in p and "id: not a field" in p for p in problems)
+
+
+@pytest.mark.asyncio
+async def test_related_stories_an_enricher_adds_have_ids_that_find_them() -> None:
+    def add_related(article: Article) -> Mapping[str, object] | None:
+        story = Related(f"About {article.title}", Links(f"https://more.example/{article.id}", None))
+        return {"related": (story,)}
+
+    app = make_app(
+        ("static", plugin(register_source_types=register_static)),
+        ("adds", plugin(enrich_article=add_related)),
+        sources=[SourceConfig("static", "one", {"titles": ["Alpha", "Beta"]})],
+    )
+    query = "{ articles { edges { node { related { id title } } } } }"
+    async with client(app) as http:
+        listed = (await http.post("/graphql", json={"query": query})).json()["data"]
+        stories = [e["node"]["related"][0] for e in listed["articles"]["edges"]]
+        found = await http.post(
+            "/graphql",
+            json={
+                "query": "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Related { id title } } }",
+                "variables": {"ids": [s["id"] for s in stories]},
+            },
+        )
+    assert [s["title"] for s in stories] == ["About Beta", "About Alpha"]
+    assert found.json() == {"data": {"nodes": stories}}
 
 
 @pytest.mark.asyncio
