@@ -346,22 +346,33 @@ def _completer(
         def abstract_value(value: Any, run: Run) -> Any:
             if value is None:
                 return None
-            return _object(run.object_type(interface, value), value, run, children)
+            return _object_completer(run.object_type(interface, value), children)(value, run)
 
         return abstract_value
     assert isinstance(type_, GraphQLObjectType)
-    object_type = type_
-    return lambda value, run: None if value is None else _object(object_type, value, run, children)
+    return _object_completer(type_, children)
 
 
-def _object(
-    object_type: GraphQLObjectType, value: Any, run: Run, children: tuple[SelectionSetNode, ...]
-) -> Any:
-    if object_type.name != ARTICLE_TYPE:
+def _object_completer(
+    object_type: GraphQLObjectType, children: tuple[SelectionSetNode, ...]
+) -> Callable[[Any, Run], Any]:
+    if object_type.name == ARTICLE_TYPE:
+
+        def article_value(value: Any, run: Run) -> Any:
+            if value is None:
+                return None
+            if not isinstance(value, Article):
+                raise Declined("an Article field gave something else")
+            return run.article(object_type, value, children)
+
+        return article_value
+
+    def object_value(value: Any, run: Run) -> Any:
+        if value is None:
+            return None
         return run.object_of(object_type, value, children)
-    if not isinstance(value, Article):
-        raise Declined("an Article field gave something else")
-    return run.article(object_type, value, children)
+
+    return object_value
 
 
 def _identity(value: Any, run: Run) -> Any:

