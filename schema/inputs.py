@@ -133,6 +133,8 @@ def to_filter(given: ArticleFilterInput | None) -> ArticleFilter:
         return ArticleFilter()
     topics = given.topics or TopicFilter()
     days = given.published_on or DateRange()
+    if days.min is not None and days.max is not None and days.min > days.max:
+        raise ValueError(f"publishedOn: min ({days.min}) is after max ({days.max})")
     search = given.search
     return ArticleFilter(
         topics_any=_tuple(topics.any_of),

@@ -130,3 +130,11 @@ def test_dates_that_are_not_full_dates_are_refused(context: Context, given: str)
     result = execute(context, query, min=given)
     assert result.data is None
     assert "$min" in result.errors[0].message and "not a date such as" in result.errors[0].message
+
+
+def test_a_day_range_that_ends_before_it_starts_is_an_error(context: Context) -> None:
+    query = (
+        '{ articles(filter: {publishedOn: {min: "2024-06-10", max: "2024-06-01"}}) { totalCount } }'
+    )
+    result = execute(context, query)
+    assert result.errors[0].message == "publishedOn: min (2024-06-10) is after max (2024-06-01)"
