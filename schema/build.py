@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from newsgraph.schema.errors import CodedSchema
 from newsgraph.schema.extend import SchemaAddition, add_article_fields, claim, field_names
 from newsgraph.schema.query import Query
 from newsgraph.schema.scalars import SCALAR_MAP
@@ -64,7 +65,7 @@ def build_schema(
         extensions.extend(addition.extensions)
 
     query = queries[0] if len(queries) == 1 else merge_types("Query", tuple(queries))
-    schema = strawberry.Schema(
+    schema = CodedSchema(
         query=query,
         types=types,
         extensions=extensions,

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from newsgraph.engine.ingest import Ingested
 from newsgraph.engine.sources import Severity
 from newsgraph.server.config import Config, load_config
+from newsgraph.server.cors import cors_middleware
 from newsgraph.server.endpoint import GraphQLEndpoint
 from newsgraph.server.introspection import plugins_view, sources_view
 from newsgraph.server.plugin_manager import PluginError, Plugins
@@ -57,7 +58,7 @@ def _routes(runtime: Runtime) -> list[BaseRoute]:
         )
 
     routes: list[BaseRoute] = [
-        Route("/graphql", endpoint, methods=["GET", "POST"]),
+        Route("/graphql", endpoint, methods=["GET", "HEAD", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/-/sources", sources, methods=["GET"]),
         Route("/-/plugins", plugins, methods=["GET"]),
@@ -114,8 +115,8 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
                 # this shutdown itself still propagates.
                 await asyncio.gather(*background, return_exceptions=True)
 
-    app = Starlette(
-        routes=_routes(runtime), middleware=runtime.plugins.middleware(), lifespan=lifespan
-    )
+    # CORS outermost: even a plugin middleware's refusal reaches a browser readable.
+    middleware = [cors_middleware(runtime.config), *runtime.plugins.middleware()]
+    app = Starlette(routes=_routes(runtime), middleware=middleware, lifespan=lifespan)
     app.state.runtime = runtime
     return app

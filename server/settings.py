@@ -11,7 +11,7 @@ until both generated files are current. Reading the file and the environment is
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -167,6 +167,78 @@ class ServerSettings(BaseModel):
         description="Answer the queries it can plan without Strawberry; false sends every "
         "query through Strawberry.",
     )
+
+    # GraphQL over HTTP (issue 11): CORS, HTTP caching, compression, persisted queries.
+    cors_allow_origins: tuple[str, ...] = Field(
+        default=("*",),
+        description="The origins whose pages may call the API from a browser; `*` for any "
+        "(without credentials); empty for none.",
+    )
+    cors_allow_methods: tuple[str, ...] = Field(
+        default=("GET", "POST"), description="The methods a CORS preflight allows."
+    )
+    cors_allow_headers: tuple[str, ...] = Field(
+        default=("Content-Type",),
+        description="The request headers a CORS preflight allows, besides the CORS-safelisted "
+        "ones.",
+    )
+    cors_allow_credentials: bool = Field(
+        default=False,
+        description="Let browsers send cookies cross-origin; needs the origins named, never `*`.",
+    )
+    cors_allow_preview: bool = Field(
+        default=False,
+        description="Let browsers send `preview_header` cross-origin (it is a credential).",
+    )
+    cors_max_age: Count = Field(
+        default=600, description="Seconds a browser may keep a preflight's answer."
+    )
+    cache_max_age: Count = Field(
+        default=60,
+        description="Seconds a browser, proxy or CDN may serve a GET answer without asking "
+        "again (`Cache-Control: max-age`).",
+    )
+    cache_stale_while_revalidate: Count = Field(
+        default=60,
+        description="Seconds more a cache may serve a GET answer while it revalidates it.",
+    )
+    compression: bool = Field(
+        default=True, description="Compress answers (brotli or gzip) as the client accepts."
+    )
+    compress_min_bytes: Count = Field(
+        default=1024, description="Answers smaller than this are sent uncompressed."
+    )
+    persisted_queries: Literal["apq", "trusted", "off"] = Field(
+        default="apq",
+        description="`apq`: Apollo's automatic persisted queries; `trusted`: only the "
+        "documents of `persisted_queries_manifest` run; `off`: documents are always sent.",
+    )
+    persisted_queries_manifest: str | None = Field(
+        default=None,
+        description="The trusted documents: a JSON file of id → document (GraphQL Codegen, "
+        "Relay) or an Apollo persisted-query manifest.",
+    )
+    apq_max_entries: Count = Field(
+        default=10_000, description="Automatic persisted queries kept, least recently used "
+        "dropped first."
+    )
+    apq_max_bytes: Count = Field(
+        default=16 * 1024 * 1024, description="The most bytes of automatic persisted queries kept."
+    )
+
+    @model_validator(mode="after")
+    def _http_rules(self) -> ServerSettings:
+        if self.cors_allow_credentials and "*" in self.cors_allow_origins:
+            raise ValueError(
+                "cors_allow_credentials needs the origins named in cors_allow_origins, not '*' "
+                "(any site could act with a visitor's cookies)"
+            )
+        if self.persisted_queries == "trusted" and self.persisted_queries_manifest is None:
+            raise ValueError(
+                "persisted_queries: trusted needs persisted_queries_manifest, the file of the "
+                "documents allowed to run"
+            )
+        return self
 
     @property
     def limits(self) -> Limits:
