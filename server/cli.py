@@ -174,8 +174,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
+    # `serve --log-level` sets newsgraph's level too (uvicorn's `trace` is below DEBUG).
+    name = getattr(args, "log_level", "info").upper()
+    level = logging.getLevelNamesMapping().get(name, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:
         result: int = args.run(args)
     except (ConfigError, PluginError, SchemaConflict) as error:

@@ -59,16 +59,19 @@ def internal_error(where: str, error: BaseException | None) -> FormattedError:
 
 
 def formatted_errors(errors: Iterable[GraphQLError]) -> list[FormattedError]:
-    """The `errors` entry of a response: coded, with our own failures masked."""
-    shown = []
+    """The `errors` entry of a response: coded, with our own failures masked. The client's
+    mistakes in one request make one DEBUG line."""
+    shown, mistakes = [], []
     for error in errors:
         code = (error.extensions or {}).get("code")
         if code == INTERNAL_SERVER_ERROR:
             masked = internal_error(f"field {_path(error)}", error.original_error or error)
             shown.append({**_located(error), **masked})
         else:
-            log.debug("client error %s at %s: %s", code, _path(error), error.message)
+            mistakes.append(f"{code} at {_path(error)}: {error.message}")
             shown.append(dict(error.formatted))
+    if mistakes:
+        log.debug("client errors: %s", "; ".join(mistakes))
     return shown
 
 

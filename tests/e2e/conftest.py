@@ -63,3 +63,37 @@ def serving(
         process.terminate()
         text, _ = process.communicate(timeout=10)
         output.extend(text.splitlines())
+
+
+NODE_CLIENTS = ROOT / "tests" / "e2e" / "node"
+
+
+@pytest.fixture(scope="session")
+def node_clients() -> Path:
+    """The folder of the third-party JavaScript clients (tests/e2e/node), their packages
+    installed from its lock file on first use; skips where node or npm is missing."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("node and npm are needed to run graphql-http's audit and Apollo Client")
+    if not (NODE_CLIENTS / "node_modules" / ".package-lock.json").is_file():
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"],
+            cwd=NODE_CLIENTS,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return NODE_CLIENTS
+
+
+def run_node(folder: Path, script: str, *arguments: str) -> str:
+    """Run one of the node scripts; its standard output."""
+    done = subprocess.run(
+        ["node", script, *arguments],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
