@@ -219,8 +219,8 @@ class ServerSettings(BaseModel):
         "Relay) or an Apollo persisted-query manifest.",
     )
     apq_max_entries: Count = Field(
-        default=10_000, description="Automatic persisted queries kept, least recently used "
-        "dropped first."
+        default=10_000,
+        description="Automatic persisted queries kept, least recently used dropped first.",
     )
     apq_max_bytes: Count = Field(
         default=16 * 1024 * 1024, description="The most bytes of automatic persisted queries kept."
@@ -229,14 +229,16 @@ class ServerSettings(BaseModel):
     @model_validator(mode="after")
     def _http_rules(self) -> ServerSettings:
         if self.cors_allow_credentials and "*" in self.cors_allow_origins:
-            raise ValueError(
+            raise PydanticCustomError(
+                "cors_credentials",
                 "cors_allow_credentials needs the origins named in cors_allow_origins, not '*' "
-                "(any site could act with a visitor's cookies)"
+                "(any site could act with a visitor's cookies)",
             )
         if self.persisted_queries == "trusted" and self.persisted_queries_manifest is None:
-            raise ValueError(
+            raise PydanticCustomError(
+                "trusted_without_manifest",
                 "persisted_queries: trusted needs persisted_queries_manifest, the file of the "
-                "documents allowed to run"
+                "documents allowed to run",
             )
         return self
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from newsgraph.server.config import ConfigError, SourceConfig
+from newsgraph.server.config import ConfigError, SourceConfig, load_config
 from newsgraph.testing import client, make_app
 from tests.conftest import SEEDS
 
@@ -67,6 +68,8 @@ async def test_the_preview_header_is_allowed_only_when_configured() -> None:
     assert "x-newsgraph-preview" in allowed.headers["access-control-allow-headers"].lower()
 
 
-def test_credentials_are_never_combined_with_any_origin() -> None:
-    with pytest.raises(ConfigError, match="cors_allow_credentials"):
-        make_app(sources=[SEED_SOURCE], cors_allow_credentials=True)
+def test_credentials_are_never_combined_with_any_origin(tmp_path: Path) -> None:
+    path = tmp_path / "newsgraph.yaml"
+    path.write_text("server: {cors_allow_credentials: true}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="cors_allow_credentials needs the origins named"):
+        load_config(path, environ={})

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from newsgraph.server.config import ConfigError, SourceConfig
+from newsgraph.server.config import ConfigError, SourceConfig, load_config
 from newsgraph.server.http_params import Params
 from newsgraph.server.persisted_queries import AutomaticPersistedQueries, Document
 from newsgraph.testing import client, make_app
@@ -166,8 +166,13 @@ def test_a_bad_manifest_stops_the_start(content: str, words: str, tmp_path: Path
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ConfigError, match=words):
         seeds_app(persisted_queries="trusted", persisted_queries_manifest=str(path))
-    with pytest.raises(ConfigError, match="persisted_queries_manifest"):
-        seeds_app(persisted_queries="trusted")
+
+
+def test_the_trusted_mode_needs_a_manifest(tmp_path: Path) -> None:
+    path = tmp_path / "newsgraph.yaml"
+    path.write_text("server: {persisted_queries: trusted}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="trusted needs persisted_queries_manifest"):
+        load_config(path, environ={})
 
 
 @pytest.mark.asyncio
