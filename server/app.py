@@ -116,7 +116,7 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
                 await asyncio.gather(*background, return_exceptions=True)
 
     # CORS outermost: even a plugin middleware's refusal reaches a browser readable.
-    middleware = [cors_middleware(runtime.config), *runtime.plugins.middleware()]
+    middleware = [*cors_middleware(runtime.config), *runtime.plugins.middleware()]
     app = Starlette(routes=_routes(runtime), middleware=middleware, lifespan=lifespan)
     app.state.runtime = runtime
     return app

@@ -48,7 +48,7 @@ from newsgraph.server.errors import (
     formatted_errors,
     internal_error,
 )
-from newsgraph.server.http_caching import CachePolicy
+from newsgraph.server.http_caching import CachePolicy, RawHeaders, not_modified
 from newsgraph.server.http_negotiation import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
@@ -67,6 +67,7 @@ from newsgraph.server.response_cache import Answer, ResponseCache
 from newsgraph.server.runtime import Runtime
 
 _NO_STORE = {"cache-control": "no-store"}
+Headers = dict[bytes, bytes]
 _QUERIES_ONLY = {OperationType.QUERY}
 _ANY_OPERATION = {OperationType.QUERY, OperationType.MUTATION}
 
@@ -93,15 +94,18 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.caching = CachePolicy.of(config)
         self.answered = {"cache": 0, "direct": 0, "strawberry": 0}
         self._max_tokens = config.limits.max_tokens
+        self._preview_header = config.preview_header.lower().encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await super().__call__(scope, receive, send)
         request = Request(scope, receive)
+        # ASGI servers give header names in lower case; one dict serves every lookup.
+        headers: Headers = dict(scope["headers"])
         try:
-            response = await self._respond(request)
+            response = await self._respond(request, headers)
         except RequestError as refused:
-            response = _refusal(refused, response_media_type(request.headers.get("accept")))
+            response = _refusal(refused, response_media_type(headers.get(b"accept")))
         except Exception as error:  # never a bare 500 page: a coded, masked GraphQL error
             body = {"errors": [internal_error("/graphql", error)]}
             response = Response(orjson.dumps(body), 500, _NO_STORE, JSON)
@@ -109,32 +113,37 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             response.body = b""  # the headers (Content-Length too) are those of the GET
         await response(scope, receive, send)
 
-    async def _respond(self, request: Request) -> Response:
+    async def _respond(self, request: Request, headers: Headers) -> Response:
         method = request.method
-        if method != "POST" and _wants_graphiql(request):
+        if method != "POST" and _wants_graphiql(request, headers):
             return await self.render_graphql_ide(request)
-        media = response_media_type(request.headers.get("accept"))
+        media = response_media_type(headers.get(b"accept"))
         if media is None:
             raise RequestError(
                 406, NOT_ACCEPTABLE, f"answers are {GRAPHQL_RESPONSE_JSON} or {JSON}"
             )
         if method == "POST":
-            _check_content_type(request.headers.get("content-type"))
+            _check_content_type(headers.get(b"content-type"))
             raw = await request.body()
         else:
             raw = request.scope["query_string"]
         key = request_key(method, raw)
-        context = self._context(request)
+        context = self._context(headers)
         # The request's own bytes are the key: a client repeating itself is found without
         # even parsing JSON.
         answer = self.cache.get(context.catalog, key)
+        fresh = answer is None
         if answer is not None:
             self.answered["cache"] += 1
-            return self._answer(request, media, context, key, answer, fresh=False)
-        outcome = await self._run(parse_params(key), method, context, media)
-        if isinstance(outcome, Response):
-            return outcome
-        return self._answer(request, media, context, key, Answer.of(outcome), fresh=True)
+        else:
+            outcome = await self._run(parse_params(key), method, context, media)
+            if isinstance(outcome, Response):
+                return outcome
+            answer = Answer.of(outcome)
+        response = self._answer(method, headers, media, context.preview, answer)
+        if response.answer is not answer or fresh:
+            self.cache.put(context.catalog, key, response.answer)
+        return response
 
     async def _run(
         self, params: Params, method: str, context: Context, media: str
@@ -206,39 +215,28 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             raise RequestError(400, BAD_REQUEST, "the query is empty") from None
 
     def _answer(
-        self,
-        request: Request,
-        media: str,
-        context: Context,
-        key: bytes,
-        answer: Answer,
-        fresh: bool,
-    ) -> Response:
-        """A clean answer as this request wants it: 304, or the body in the best coding; the
-        cache remembers it, and any coding made of it, for the rest of the snapshot."""
-        headers = self.caching.headers(request.method, answer.etag, context.preview)
-        if self.caching.not_modified(request, answer.etag):
-            if fresh:
-                self.cache.put(context.catalog, key, answer)
-            return Response(status_code=304, headers=headers)
+        self, method: str, headers: Headers, media: str, preview: bool, answer: Answer
+    ) -> _Answered:
+        """A clean answer as this request wants it: 304, or the body in the best coding
+        (made once per snapshot: the coded bytes join the answer, and the cache keeps it)."""
+        caching = self.caching.headers(method, answer.etag, preview, b"origin" in headers)
+        if not_modified(method, headers.get(b"if-none-match"), answer.etag):
+            return _Answered(answer, b"", 304, None, caching)
         body = answer.body
-        coding = content_coding(request.headers.get("accept-encoding"), self.codings)
+        coding = content_coding(headers.get(b"accept-encoding"), self.codings)
         if coding is not None and len(body) >= self.runtime.config.compress_min_bytes:
             coded = answer.coded.get(coding)
             if coded is None:
                 coded = encode(body, coding)
                 answer = answer.with_coding(coding, coded)
-                fresh = True
             body = coded
-            headers["content-encoding"] = coding
-        if fresh:
-            self.cache.put(context.catalog, key, answer)
-        return Response(body, 200, headers, media)
+            caching.append((b"content-encoding", coding.encode()))
+        return _Answered(answer, body, 200, media, caching)
 
-    def _context(self, request: Request) -> Context:
+    def _context(self, headers: Headers) -> Context:
         # One snapshot per request: a reload mid-request cannot mix two catalogs.
         catalog = self.runtime.catalog
-        preview = self._carries_preview_credential(request)
+        preview = self._carries_preview_credential(headers.get(self._preview_header))
         return Context(
             catalog=catalog.with_drafts() if preview else catalog,
             select_url=self.runtime.plugins.select_url,
@@ -248,14 +246,13 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        return self._context(request)  # type: ignore[arg-type]
+        return self._context(dict(request.scope["headers"]))
 
-    def _carries_preview_credential(self, request: Request | WebSocket) -> bool:
+    def _carries_preview_credential(self, given: bytes | None) -> bool:
         expected = self.runtime.config.preview_token
-        given = request.headers.get(self.runtime.config.preview_header)
         if expected is None or given is None:
             return False
-        return hmac.compare_digest(given.encode(), expected.encode())
+        return hmac.compare_digest(given, expected.encode())
 
 
 def persisted_queries(config: Config) -> PersistedQueries:
@@ -268,13 +265,14 @@ def persisted_queries(config: Config) -> PersistedQueries:
     return AutomaticPersistedQueries(config.apq_max_entries, config.apq_max_bytes)
 
 
-def _wants_graphiql(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "text/html" in accept and "query" not in request.query_params
+def _wants_graphiql(request: Request, headers: Headers) -> bool:
+    return b"text/html" in headers.get(b"accept", b"") and "query" not in request.query_params
 
 
-def _check_content_type(header: str | None) -> None:
-    media, *parameters = (part.strip().lower() for part in (header or "").split(";"))
+@lru_cache(maxsize=64)
+def _check_content_type(header: bytes | None) -> None:
+    text = (header or b"").decode("latin-1")
+    media, *parameters = (part.strip().lower() for part in text.split(";"))
     charset = next(
         (p.partition("=")[2].strip('"') for p in parameters if p.startswith("charset")), "utf-8"
     )
@@ -310,3 +308,14 @@ def _refusal(refused: RequestError, media: str | None) -> Response:
         headers["allow"] = "POST"
     body = orjson.dumps({"errors": [refused.formatted()]})
     return Response(body, status, headers, media if status != 406 and media else JSON)
+
+
+class _Answered(Response):
+    """A successful answer's response, with the answer as the cache should now keep it."""
+
+    def __init__(
+        self, answer: Answer, body: bytes, status: int, media: str | None, headers: RawHeaders
+    ) -> None:
+        super().__init__(body, status, media_type=media)
+        self.raw_headers.extend(headers)
+        self.answer = answer

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from starlette.requests import Request
-
 from newsgraph.server.config import Config
 
-_PREVIEW = "private, no-store"
+RawHeaders = list[tuple[bytes, bytes]]
 
 
 @dataclass(frozen=True, slots=True)
 class CachePolicy:
-    shared: str  # Cache-Control of a GET answer without the preview credential
-    vary: str
+    """The caching headers of successful answers, worked out once from the settings."""
+
+    get: RawHeaders  # a GET (or HEAD) answer anyone may keep
+    post: RawHeaders  # a POST answer: POST responses are not cached
+    preview: RawHeaders  # an answer with drafts in it: nobody keeps it
+    # Answers to requests without an Origin name it in Vary themselves when CORS is on (the
+    # CORS middleware adds it to the others'): a cache must not hand them to a browser's
+    # cross-origin request, which needs Access-Control-Allow-Origin.
+    vary_origin: bool
 
     @classmethod
     def of(cls, config: Config) -> CachePolicy:
@@ -33,22 +38,26 @@ class CachePolicy:
         varies = ["Accept", "Accept-Encoding"]
         if config.preview_token is not None:
             varies.append(config.preview_header)
-        return cls(shared, ", ".join(varies))
+        vary = (b"vary", ", ".join(varies).encode())
+        return cls(
+            get=[vary, (b"cache-control", shared.encode())],
+            post=[vary],
+            preview=[vary, (b"cache-control", b"private, no-store")],
+            vary_origin=bool(config.cors_allow_origins),
+        )
 
-    def headers(self, method: str, etag: str, preview: bool) -> dict[str, str]:
-        """The caching headers of a successful answer (POST answers are not cacheable)."""
-        headers = {"etag": etag, "vary": self.vary}
-        if preview:
-            headers["cache-control"] = _PREVIEW
-        elif method != "POST":
-            headers["cache-control"] = self.shared
+    def headers(self, method: str, etag: str, preview: bool, origin: bool) -> RawHeaders:
+        """The caching headers of a successful answer; `origin`: the request carried one."""
+        chosen = self.preview if preview else self.post if method == "POST" else self.get
+        headers = [(b"etag", etag.encode()), *chosen]
+        if self.vary_origin and not origin:
+            headers.append((b"vary", b"Origin"))
         return headers
 
-    @staticmethod
-    def not_modified(request: Request, etag: str) -> bool:
-        """Whether a GET or HEAD already holds this answer (`If-None-Match`, weak match)."""
-        condition = request.headers.get("if-none-match")
-        if condition is None or request.method == "POST":
-            return False
-        held = {tag.strip().removeprefix("W/") for tag in condition.split(",")}
-        return "*" in held or etag.removeprefix("W/") in held
+
+def not_modified(method: str, if_none_match: bytes | None, etag: str) -> bool:
+    """Whether a GET or HEAD already holds this answer (`If-None-Match`, weak comparison)."""
+    if if_none_match is None or method == "POST":
+        return False
+    held = {tag.strip().removeprefix("W/") for tag in if_none_match.decode("latin-1").split(",")}
+    return "*" in held or etag.removeprefix("W/") in held

@@ -1,6 +1,6 @@
 """Which media type and which content coding a response should have, from the request's
-`Accept` and `Accept-Encoding` (RFC 9110 §12.5). Clients send the same few header values over
-and over, so each answer is remembered per header value.
+`Accept` and `Accept-Encoding` (RFC 9110 §12.5), given as the raw header bytes. Clients send
+the same few header values over and over, so each answer is remembered per header value.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def _weights(header: str) -> dict[str, float]:
 
 
 @lru_cache(maxsize=_CACHED_HEADERS)
-def response_media_type(accept: str | None) -> str | None:
+def response_media_type(accept: bytes | None) -> str | None:
     """`application/graphql-response+json` when the client names it and prefers it (or likes
     it as much), else `application/json` when acceptable, else None (406).
 
@@ -42,7 +42,7 @@ def response_media_type(accept: str | None) -> str | None:
     """
     if accept is None or not accept.strip():
         return JSON
-    weights = _weights(accept)
+    weights = _weights(accept.decode("latin-1"))
     graphql_response = weights.get(GRAPHQL_RESPONSE_JSON, 0.0)
     json = weights.get(JSON, weights.get("application/*", weights.get("*/*", 0.0)))
     if graphql_response > 0 and graphql_response >= json:
@@ -51,12 +51,12 @@ def response_media_type(accept: str | None) -> str | None:
 
 
 @lru_cache(maxsize=_CACHED_HEADERS)
-def content_coding(accept_encoding: str | None, available: Sequence[str]) -> str | None:
+def content_coding(accept_encoding: bytes | None, available: Sequence[str]) -> str | None:
     """The first of `available` codings (the server's order of preference) among those the
     client weighs highest, or None for the identity coding."""
     if not accept_encoding or not available:
         return None
-    weights = _weights(accept_encoding)
+    weights = _weights(accept_encoding.decode("latin-1"))
     wildcard = weights.get("*", 0.0)
     best, chosen = 0.0, None
     for coding in available:

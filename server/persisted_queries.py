@@ -100,8 +100,10 @@ class AutomaticPersistedQueries:
     def remember(self, document: Document) -> None:
         """Keep a document that ran without a request error under its verified hash."""
         hash_, query = document.remember_as, document.query
+        if hash_ is None or hash_ in self._documents:
+            return
         size = len(query.encode())
-        if hash_ is None or hash_ in self._documents or size > self.max_bytes:
+        if size > self.max_bytes:
             return
         self._documents[hash_] = query
         self._bytes += size
