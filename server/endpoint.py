@@ -294,7 +294,7 @@ def _operation_count(query: str, max_tokens: int) -> int:
 def _failure(errors: list[FormattedError], media: str) -> Response:
     """A request that could not run: 4xx without `data` for graphql-response+json clients,
     200 for legacy application/json ones (the spec's rule), 500 when the fault is ours."""
-    if any(e["extensions"]["code"] == INTERNAL_SERVER_ERROR for e in errors):
+    if any(e.get("extensions", {}).get("code") == INTERNAL_SERVER_ERROR for e in errors):
         status = 500
     else:
         status = 400 if media == GRAPHQL_RESPONSE_JSON else 200
@@ -306,8 +306,8 @@ def _refusal(refused: RequestError, media: str | None) -> Response:
     headers: dict[str, Any] = dict(_NO_STORE)
     if refused.status == 405:
         headers["allow"] = "POST"
-    body = orjson.dumps({"errors": [refused.formatted()]})
-    return Response(body, status, headers, media if status != 406 and media else JSON)
+    body = orjson.dumps({"errors": [refused.reported()]})
+    return Response(body, status, headers, media or JSON)  # no media: 406, answered in JSON
 
 
 class _Answered(Response):

@@ -43,7 +43,8 @@ class RequestError(Exception):
     def http_level(self) -> bool:
         return self.code in _HTTP_LEVEL
 
-    def formatted(self) -> FormattedError:
+    def reported(self) -> FormattedError:
+        """The error as the client sees it, logged as one DEBUG line."""
         log.debug("request refused: %s: %s", self.code, self.message)
         return {"message": self.message, "extensions": {"code": self.code}}
 

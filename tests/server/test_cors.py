@@ -40,6 +40,8 @@ async def test_by_default_any_origin_may_read_without_credentials() -> None:
             "/graphql", json={"query": "{ __typename }"}, headers={"origin": APP_ORIGIN}
         )
     assert simple.headers["access-control-allow-origin"] == "*"
+    varies = [v.strip() for line in simple.headers.get_list("vary") for v in line.split(",")]
+    assert varies.count("Origin") == 1
 
 
 @pytest.mark.asyncio

@@ -51,6 +51,11 @@ async def test_automatic_persisted_queries_round_trip() -> None:
             "/graphql", params=hash_only_get(), headers={"accept-encoding": "gzip"}
         )
         plain = await http.post("/graphql", json={"query": QUERY})
+        again = await http.get("/graphql", params=hash_only_get())
+        answered = (await http.get("/-/metrics")).json()["graphql_requests_answered_by"]
+    # The fast lane serves persisted queries too: the direct executor, then the cache.
+    assert answered == {"cache": 1, "direct": 4, "strawberry": 0}
+    assert again.json() == by_get.json()
     assert unknown.status_code == 404 and codes(unknown) == ["PERSISTED_QUERY_NOT_FOUND"]
     assert unknown.json()["errors"][0]["message"] == "PersistedQueryNotFound"
     assert unknown.headers["cache-control"] == "no-store"  # a CDN must not keep the miss
