@@ -52,11 +52,23 @@ def test_apollo_persisted_query_link_round_trip(node_clients: Path) -> None:
             assert nodes == [(e["node"]["id"], e["node"]["title"]) for e in plain["edges"]]
 
 
-def test_preflight_compression_and_revalidation_over_real_http() -> None:
-    with serving(str(SEEDS)) as (base, _):
+def test_preflight_compression_and_revalidation_over_real_http(tmp_path: Path) -> None:
+    config = tmp_path / "newsgraph.yaml"
+    config.write_text(
+        "server:\n"
+        "  cors_allow_origins: [https://app.example]\n"
+        "  cors_allow_headers: [Content-Type, Apollo-Require-Preflight]\n"
+        "  cors_max_age: 3600\n",
+        encoding="utf-8",
+    )
+    with serving("--config", str(config), str(SEEDS)) as (base, _):
         preflight = httpx.options(
             f"{base}/graphql",
-            headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"},
+            headers={
+                "Origin": "https://app.example",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type, apollo-require-preflight",
+            },
         )
         params = {"query": "{ articles(first: 40) { edges { node { id title url } } } }"}
         first = httpx.get(f"{base}/graphql", params=params, headers={"Accept-Encoding": "gzip"})
@@ -66,8 +78,10 @@ def test_preflight_compression_and_revalidation_over_real_http() -> None:
             headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]},
         )
     assert preflight.status_code == 200
-    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
-    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert preflight.headers["Access-Control-Allow-Methods"] == "GET, POST"
+    assert "Apollo-Require-Preflight" in preflight.headers["Access-Control-Allow-Headers"]
+    assert preflight.headers["Access-Control-Max-Age"] == "3600"
     assert first.status_code == 200
     assert first.headers["Content-Encoding"] == "gzip"
     assert first.headers["Cache-Control"] == "public, max-age=60, stale-while-revalidate=60"
