@@ -9,6 +9,7 @@ its answer is `private, no-store`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from newsgraph.server.config import Config
@@ -20,39 +21,38 @@ RawHeaders = list[tuple[bytes, bytes]]
 class CachePolicy:
     """The caching headers of successful answers, worked out once from the settings."""
 
-    get: RawHeaders  # a GET (or HEAD) answer anyone may keep
-    post: RawHeaders  # a POST answer: POST responses are not cached
-    preview: RawHeaders  # an answer with drafts in it: nobody keeps it
-    # Answers to requests without an Origin name it in Vary themselves when CORS is on (the
-    # CORS middleware adds it to the others'): a cache must not hand them to a browser's
-    # cross-origin request, which needs Access-Control-Allow-Origin.
-    vary_origin: bool
+    # By (kind of answer, whether the request carried an Origin). Kinds: `get` (a GET or HEAD
+    # answer anyone may keep), `post` (POST answers are not cached), `preview` (drafts in it:
+    # nobody keeps it).
+    by_kind: Mapping[tuple[str, bool], RawHeaders]
 
     @classmethod
     def of(cls, config: Config) -> CachePolicy:
         shared = (
             f"public, max-age={config.cache_max_age}, "
             f"stale-while-revalidate={config.cache_stale_while_revalidate}"
-        )
-        # With a preview token configured, the preview header changes the answer too.
-        varies = ["Accept", "Accept-Encoding"]
-        if config.preview_token is not None:
-            varies.append(config.preview_header)
-        vary = (b"vary", ", ".join(varies).encode())
-        return cls(
-            get=[vary, (b"cache-control", shared.encode())],
-            post=[vary],
-            preview=[vary, (b"cache-control", b"private, no-store")],
-            vary_origin=bool(config.cors_allow_origins),
-        )
+        ).encode()
+        by_kind: dict[tuple[str, bool], RawHeaders] = {}
+        for origin in (False, True):
+            # With a preview token configured, the preview header changes the answer too.
+            varies = ["Accept", "Accept-Encoding"]
+            if config.preview_token is not None:
+                varies.append(config.preview_header)
+            # With CORS on, an answer to a request without an Origin names it itself (the CORS
+            # middleware adds it to the others'): a cache must not hand it to a browser's
+            # cross-origin request, which needs Access-Control-Allow-Origin.
+            if config.cors_allow_origins and not origin:
+                varies.append("Origin")
+            vary = (b"vary", ", ".join(varies).encode())
+            by_kind["get", origin] = [vary, (b"cache-control", shared)]
+            by_kind["post", origin] = [vary]
+            by_kind["preview", origin] = [vary, (b"cache-control", b"private, no-store")]
+        return cls(by_kind)
 
     def headers(self, method: str, etag: str, preview: bool, origin: bool) -> RawHeaders:
         """The caching headers of a successful answer; `origin`: the request carried one."""
-        chosen = self.preview if preview else self.post if method == "POST" else self.get
-        headers = [(b"etag", etag.encode()), *chosen]
-        if self.vary_origin and not origin:
-            headers.append((b"vary", b"Origin"))
-        return headers
+        kind = "preview" if preview else "post" if method == "POST" else "get"
+        return [(b"etag", etag.encode()), *self.by_kind[kind, origin]]
 
 
 def not_modified(method: str, if_none_match: bytes | None, etag: str) -> bool:
