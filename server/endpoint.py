@@ -1,9 +1,10 @@
 """`/graphql`: Strawberry's GraphQL-over-HTTP handler, with a fast lane in front of it.
 
-A plain query request (POST with a JSON body, or GET with `query=` from a client that is not a
-browser asking for GraphiQL) is answered from the response cache when it can be, else by the
-direct executor when it can run the query exactly; everything else, and everything either of
-them declines, goes to Strawberry unchanged. Whichever path answers, the body is the same.
+A browser asking for a page gets newsgraph's own GraphiQL (server/graphiql.py), unless it is
+turned off. A plain query request (POST with a JSON body, or GET with `query=`) is answered
+from the response cache when it can be, else by the direct executor when it can run the query
+exactly; everything else, and everything either of them declines, goes to Strawberry
+unchanged. Whichever path answers, the body is the same.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
 from newsgraph.schema.build import build_schema
 from newsgraph.schema.context import Context
 from newsgraph.schema.execution import Declined
 from newsgraph.schema.executor import Executor
+from newsgraph.server.graphiql import graphiql_page, wants_graphiql
 from newsgraph.server.response_cache import ResponseCache
 from newsgraph.server.runtime import Runtime
 
@@ -45,8 +48,6 @@ async def request_key(request: Request) -> bytes | None:
     """What identifies a request the fast lane can take: its JSON body, or its query string
     for GET; None leaves the request to Strawberry."""
     if request.method == "GET":
-        if "text/html" in request.headers.get("accept", ""):
-            return None  # a browser: Strawberry decides whether to show GraphiQL
         return b"GET " + request.url.query.encode()
     if request.method == "POST":
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
@@ -92,7 +93,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         config = runtime.config
         additions = runtime.plugins.schema_additions()
         schema = build_schema(config.limits, additions)
-        super().__init__(schema, graphql_ide="graphiql")
+        # newsgraph serves its own GraphiQL (server/graphiql.py), never Strawberry's.
+        super().__init__(schema, graphql_ide=None)
         self.runtime = runtime
         self.cache = ResponseCache(max_entries=config.response_cache)
         # A plugin's schema extension may change any result, so only Strawberry may run then.
@@ -116,7 +118,13 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             response = JSONResponse(body, status_code=error.status_code)
         await response(scope, receive, send)
 
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        return False  # a GET without a query is an error, not an IDE page
+
     async def _respond(self, request: Request) -> Response:
+        config = self.runtime.config
+        if config.graphiql and wants_graphiql(request):
+            return graphiql_page(request, config.preview_header)
         key = await request_key(request)
         if key is None:
             self.answered["strawberry"] += 1
