@@ -50,7 +50,6 @@ from strawberry.extensions import max_aliases, query_depth_limiter
 from newsgraph.schema.build import Limits
 from newsgraph.schema.context import Context
 from newsgraph.schema.execution import ARTICLE_TYPE, Declined, Plan, Run, strawberry_field
-from newsgraph.schema.no_introspection import NoIntrospection
 
 _PLAN_CACHE_SIZE = 512
 
@@ -66,7 +65,6 @@ class Executor:
             *specified_rules,
             query_depth_limiter.create_validator(limits.max_depth, None),
             max_aliases.create_validator(limits.max_aliases),
-            *(() if limits.introspection else (NoIntrospection,)),
         )
         self._plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
 

@@ -121,9 +121,7 @@ def test_query_in_the_url_opens_without_running(server: str, browser: Browser) -
     query, variables = "{ topics { name articleCount } }", '{"x": 1}'
     page = browser.page
     page.goto(f"{server}/graphql?query={quote(query)}&variables={quote(variables)}")
-    expect(page.locator(".graphiql-query-editor")).to_contain_text(
-        "articleCount", timeout=SECONDS
-    )
+    expect(page.locator(".graphiql-query-editor")).to_contain_text("articleCount", timeout=SECONDS)
     page.get_by_role("button", name="Variables").click()
     expect(page.locator(".graphiql-editor-tool")).to_contain_text('"x"', timeout=SECONDS)
     sent = [request.post_data or "" for request in browser.requests if request.method == "POST"]
