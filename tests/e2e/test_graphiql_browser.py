@@ -117,13 +117,17 @@ def test_example_query_runs_with_only_loopback_reachable(
     assert any(request.url.endswith("graphql.worker.js") for request in browser.requests)
 
 
-def test_query_in_the_url_opens_without_running(server: str, browser: Browser) -> None:
+def test_query_in_the_url_opens_without_running_and_the_docs_pane_opens(
+    server: str, browser: Browser
+) -> None:
     query, variables = "{ topics { name articleCount } }", '{"x": 1}'
     page = browser.page
     page.goto(f"{server}/graphql?query={quote(query)}&variables={quote(variables)}")
     expect(page.locator(".graphiql-query-editor")).to_contain_text("articleCount", timeout=SECONDS)
     page.get_by_role("button", name="Variables").click()
     expect(page.locator(".graphiql-editor-tool")).to_contain_text('"x"', timeout=SECONDS)
+    page.get_by_role("button", name="Show Documentation Explorer").click()
+    expect(page.locator(".graphiql-doc-explorer")).to_contain_text("Query", timeout=SECONDS)
     sent = [request.post_data or "" for request in browser.requests if request.method == "POST"]
     assert sent, "GraphiQL fetches the schema on load"
     assert not any("articleCount" in body for body in sent)

@@ -41,10 +41,12 @@ async def test_a_browser_gets_graphiql_prefilled_from_the_url_without_running_it
     async with running(app()) as client:
         page = await client.get("/graphql", params=params, headers=BROWSER)
         ran = await answered(client)
+        not_a_browser = await client.get("/graphql", headers={"Accept": "*/*"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     settings = page_settings(page.text)
     assert settings["endpoint"] == "/graphql" and settings["assets"] == "/-/graphiql/"
     assert ran == 0  # the page reads ?query= itself; the server ran nothing
+    assert not_a_browser.status_code == 400 and "No GraphQL query" in not_a_browser.text
 
 
 @pytest.mark.asyncio
