@@ -6,6 +6,7 @@ Set NEWSGRAPH_SCREENSHOT=docs/graphiql.png (`make screenshot`) to refresh the RE
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -36,9 +37,14 @@ LOOPBACK = "127.0.0.1"
 SECONDS = 60_000  # Playwright waits in milliseconds; a cold Monaco start is slow on 2 cores
 
 
+PREVIEW_TOKEN = "a-preview-token-for-the-browser-test"
+
+
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with serving(str(SEEDS)) as (base, _):
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    config = tmp_path_factory.mktemp("config") / "newsgraph.yaml"
+    config.write_text(f"server: {{preview_token: {PREVIEW_TOKEN}}}\n", encoding="utf-8")
+    with serving("--config", str(config), str(SEEDS)) as (base, _):
         yield base
 
 
@@ -131,4 +137,20 @@ def test_query_in_the_url_opens_without_running_and_the_docs_pane_opens(
     sent = [request.post_data or "" for request in browser.requests if request.method == "POST"]
     assert sent, "GraphiQL fetches the schema on load"
     assert not any("articleCount" in body for body in sent)
+    assert browser.hosts() == {LOOPBACK}
+
+
+def test_the_headers_editor_carries_the_preview_credential(server: str, browser: Browser) -> None:
+    query = "{ articles(filter: {visibility: DRAFT}) { edges { node { title published } } } }"
+    page = browser.page
+    page.goto(f"{server}/graphql?query={quote(query)}")
+    expect(page.locator(".graphiql-query-editor")).to_contain_text("DRAFT", timeout=SECONDS)
+    page.get_by_role("button", name="Headers").click()
+    page.get_by_role("region", name="Headers").get_by_role("code").click()
+    # Inserted as text, not typed: typing would meet the editor's automatic closing quotes.
+    page.keyboard.insert_text(json.dumps({"X-Newsgraph-Preview": PREVIEW_TOKEN}))
+    page.get_by_role("button", name="Execute query").click()
+    expect(page.locator(".graphiql-response")).to_contain_text(
+        '"published": false', timeout=SECONDS
+    )
     assert browser.hosts() == {LOOPBACK}
