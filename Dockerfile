@@ -3,7 +3,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md MANIFEST.in ./
 COPY tools/ tools/
 COPY kit/ kit/
 COPY engine/ engine/
@@ -11,6 +11,9 @@ COPY schema/ schema/
 COPY plugins/ plugins/
 COPY server/ server/
 COPY seeds/ seeds/
+# `pip install .` builds GraphiQL's files from the pinned front-end project (node comes from
+# PyPI for the build only; it is not in the image).
+COPY web/ web/
 RUN pip install . && useradd --create-home --uid 10001 newsgraph
 
 USER newsgraph

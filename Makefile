@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint schema settings bench clean
+.PHONY: run test lint schema settings screenshot bench clean
 
 $(VENV)/.installed: pyproject.toml examples/newsgraph-reading-time/pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,8 +30,12 @@ settings: $(VENV)/.installed
 	$(VENV)/bin/newsgraph config-schema -o docs/newsgraph.schema.json
 	$(VENV)/bin/newsgraph config-schema --markdown -o docs/settings.md
 
+# Refresh docs/graphiql.png (the README's picture) from the GraphiQL browser test.
+screenshot: $(VENV)/.installed
+	NEWSGRAPH_SCREENSHOT=docs/graphiql.png $(PY) -m pytest -q tests/e2e/test_graphiql_browser.py
+
 bench: $(VENV)/.installed
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info web/node_modules server/static

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -20,6 +21,7 @@ from strawberry.tools import merge_types
 
 from newsgraph.schema.errors import CodedSchema
 from newsgraph.schema.extend import SchemaAddition, add_article_fields, claim, field_names
+from newsgraph.schema.no_introspection import NoIntrospection
 from newsgraph.schema.query import Query
 from newsgraph.schema.scalars import SCALAR_MAP
 from newsgraph.schema.types import Article
@@ -35,6 +37,7 @@ class Limits:
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
+    introspection: bool = True  # False refuses `__schema` and `__type` (NoIntrospection)
 
 
 def build_schema(
@@ -55,6 +58,8 @@ def build_schema(
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]
+    if not limits.introspection:
+        extensions.append(lambda: AddValidationRules([NoIntrospection]))
     for plugin, addition in additions:
         if addition.query is not None:
             claim(root_fields, field_names(addition.query), f"plugin {plugin!r}", "Query field")

@@ -18,6 +18,7 @@ from newsgraph.engine.sources import Severity
 from newsgraph.server.config import Config, load_config
 from newsgraph.server.cors import cors_middleware
 from newsgraph.server.endpoint import GraphQLEndpoint
+from newsgraph.server.graphiql import graphiql_files
 from newsgraph.server.introspection import plugins_view, sources_view
 from newsgraph.server.plugin_manager import PluginError, Plugins
 from newsgraph.server.runtime import Runtime
@@ -64,6 +65,8 @@ def _routes(runtime: Runtime) -> list[BaseRoute]:
         Route("/-/plugins", plugins, methods=["GET"]),
         Route("/-/metrics", metrics, methods=["GET"]),
     ]
+    if runtime.config.graphiql:
+        routes.append(graphiql_files())
     taken = {getattr(route, "path", None): "newsgraph" for route in routes}
     for plugin, route in runtime.plugins.routes():
         path = getattr(route, "path", None)

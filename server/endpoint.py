@@ -3,7 +3,8 @@
 A request (GET or HEAD with `query=`, or POST with a JSON body) is answered from the response
 cache when it can be, else by the direct executor when it can run the query exactly, else by
 Strawberry; whichever path answers, the body is the same. A browser asking for a page without
-a query gets GraphiQL.
+a page gets newsgraph's own GraphiQL (server/graphiql.py), even with `?query=` (opened in the
+editor, not run), unless `server.graphiql` is off.
 
 The media type follows the GraphQL-over-HTTP spec: `application/graphql-response+json` for
 clients that ask for it, where a request that cannot run (parse, validation, variable
@@ -48,6 +49,7 @@ from newsgraph.server.errors import (
     formatted_errors,
     internal_error,
 )
+from newsgraph.server.graphiql import graphiql_page, wants_graphiql
 from newsgraph.server.http_caching import CachePolicy, RawHeaders, not_modified
 from newsgraph.server.http_negotiation import (
     GRAPHQL_RESPONSE_JSON,
@@ -79,7 +81,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         config = runtime.config
         additions = runtime.plugins.schema_additions()
         schema = build_schema(config.limits, additions)
-        super().__init__(schema, graphql_ide="graphiql")
+        # newsgraph serves its own GraphiQL (server/graphiql.py), never Strawberry's.
+        super().__init__(schema, graphql_ide=None)
         self.runtime = runtime
         self.cache = ResponseCache(max_entries=config.response_cache)
         # A plugin's schema extension may change any result, so only Strawberry may run then.
@@ -115,8 +118,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     async def _respond(self, request: Request, headers: Headers) -> Response:
         method = request.method
-        if method != "POST" and _wants_graphiql(request, headers):
-            return await self.render_graphql_ide(request)
+        config = self.runtime.config
+        if config.graphiql and wants_graphiql(request):
+            return graphiql_page(request, config.preview_header)
         media = response_media_type(headers.get(b"accept"))
         if media is None:
             raise RequestError(
@@ -263,10 +267,6 @@ def persisted_queries(config: Config) -> PersistedQueries:
     if config.persisted_queries == "off":
         return SentDocuments()
     return AutomaticPersistedQueries(config.apq_max_entries, config.apq_max_bytes)
-
-
-def _wants_graphiql(request: Request, headers: Headers) -> bool:
-    return b"text/html" in headers.get(b"accept", b"") and "query" not in request.query_params
 
 
 @lru_cache(maxsize=64)

@@ -167,6 +167,17 @@ class ServerSettings(BaseModel):
         description="Answer the queries it can plan without Strawberry; false sends every "
         "query through Strawberry.",
     )
+    # Production switches (issue 12).
+    graphiql: bool = Field(
+        default=True,
+        description="Serve GraphiQL to browsers at /graphql (and its files under /-/graphiql/); "
+        "false: a browser gets the same 400 GraphQL error as any GET without a query.",
+    )
+    introspection: bool = Field(
+        default=_LIMITS.introspection,
+        description="Answer introspection (`__schema`, `__type`); false refuses it with the "
+        "error code INTROSPECTION_DISABLED. GraphiQL needs it.",
+    )
 
     # GraphQL over HTTP (issue 11): CORS, HTTP caching, compression, persisted queries.
     cors_allow_origins: tuple[str, ...] = Field(
@@ -245,7 +256,7 @@ class ServerSettings(BaseModel):
     @property
     def limits(self) -> Limits:
         """The caps on a query document, as the schema takes them."""
-        return Limits(self.max_depth, self.max_aliases, self.max_tokens)
+        return Limits(self.max_depth, self.max_aliases, self.max_tokens, self.introspection)
 
 
 class Config(ServerSettings):

@@ -163,6 +163,7 @@ def test_the_wheel_holds_one_top_level_package_with_its_data(wheel: Path) -> Non
         "newsgraph/engine/catalog.py",
         "newsgraph/schema/schema.graphql",
         "newsgraph/seeds/_data/topics/00-ai.yaml",
+        "newsgraph/server/static/graphiql/graphiql.js",
     ):
         assert expected in names
     seeds = [name for name in names if name.startswith("newsgraph/seeds/") and name.endswith(".md")]
@@ -183,6 +184,8 @@ def test_generic_names_are_left_to_other_distributions(installed: Path) -> None:
 def test_serve_from_any_folder_answers_with_the_demo(installed: Path) -> None:
     with serving(command=[str(installed / "newsgraph")], cwd=Path("/")) as (base, _):
         answer = httpx.post(f"{base}/graphql", json={"query": "{ articles { totalCount } }"})
+        graphiql = httpx.get(f"{base}/-/graphiql/graphiql.js")
+    assert graphiql.status_code == 200 and len(graphiql.content) > 100_000
     assert answer.status_code == 200
     assert answer.json()["data"]["articles"]["totalCount"] >= 40
 

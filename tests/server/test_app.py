@@ -31,14 +31,6 @@ async def test_get_and_post_answer_the_same() -> None:
 
 
 @pytest.mark.asyncio
-async def test_graphiql_for_browsers() -> None:
-    async with running(seeds_app()) as client:  # type: ignore[arg-type]
-        page = await client.get("/graphql", headers={"Accept": "text/html"})
-    assert page.status_code == 200
-    assert "graphiql" in page.text.lower()
-
-
-@pytest.mark.asyncio
 async def test_healthz() -> None:
     async with running(seeds_app()) as client:  # type: ignore[arg-type]
         health = await client.get("/healthz")

@@ -53,6 +53,14 @@ server: {host: 0.0.0.0, port: 9000, max_depth: 8, source_timeout: 5}
     assert load_config(path, {**environ, "NEWSGRAPH_LOAD_PLUGINS": ""}).load_plugins == frozenset()
 
 
+def test_production_switches_from_the_file_and_the_environment(tmp_path: Path) -> None:
+    default = load_config(environ={})
+    assert (default.graphiql, default.limits.introspection) == (True, True)
+    config = load_config(write(tmp_path, "server: {graphiql: false, introspection: false}\n"), {})
+    assert (config.graphiql, config.limits.introspection) == (False, False)
+    assert load_config(environ={"NEWSGRAPH_INTROSPECTION": "false"}).limits.introspection is False
+
+
 def test_config_file_from_environment(tmp_path: Path) -> None:
     path = write(tmp_path, "server: {port: 7000}\n")
     assert load_config(environ={"NEWSGRAPH_CONFIG": str(path)}).port == 7000

@@ -128,3 +128,25 @@ async def test_requests_the_fast_lane_does_not_take_still_work() -> None:
     assert broken.status_code == 400 and broken.json()["errors"]
     assert extra.status_code == 200 and extra.json()["data"] == {"__typename": "Query"}
     assert form.status_code in (400, 415) and form.json()["errors"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("direct_executor", [True, False])
+async def test_introspection_off_is_refused_on_every_path(direct_executor: bool) -> None:
+    """POST and GET, with and without the direct executor, asked twice (the cache): always
+    refused, while the rest of the API keeps answering."""
+    closed = app_for(SEEDS, introspection=False, direct_executor=direct_executor)
+    introspection = "{ __schema { types { name } } }"
+    async with running(closed) as client:
+        refusals = [
+            await client.post("/graphql", json={"query": introspection}),
+            await client.post("/graphql", json={"query": introspection}),
+            await client.get("/graphql", params={"query": introspection}),
+            await client.get("/graphql", params={"query": introspection}),
+        ]
+        allowed = await client.post("/graphql", json={"query": PAGE, "variables": {"n": 2}})
+    for refusal in refusals:
+        assert refusal.status_code == 200  # application/json: a refused request is still a 200
+        assert "data" not in refusal.json(), "nothing ran: no data entry"
+        assert refusal.json()["errors"][0]["extensions"] == {"code": "INTROSPECTION_DISABLED"}
+    assert len(allowed.json()["data"]["articles"]["edges"]) == 2
