@@ -27,6 +27,7 @@ from newsgraph.schema.build import build_schema
 from newsgraph.schema.context import Context
 from newsgraph.schema.execution import Declined
 from newsgraph.schema.executor import Executor
+from newsgraph.server.metrics import ERROR_CODE, error_code
 from newsgraph.server.response_cache import ResponseCache
 from newsgraph.server.runtime import Runtime
 
@@ -180,6 +181,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         setattr(request.state, _ERRORS, bool(result.errors))
+        if result.errors:
+            setattr(request.state, ERROR_CODE, error_code(result.errors))
         return await super().process_result(request, result)
 
     def encode_json(self, data: object) -> bytes:

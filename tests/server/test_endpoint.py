@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from newsgraph.server.app import create_app
 from newsgraph.server.config import Config, folder_sources
@@ -25,7 +26,13 @@ def app_for(folder: Path, **server: Any) -> Any:
 
 
 async def metrics(client: Any) -> dict[str, int]:
-    return dict((await client.get("/-/metrics")).json()["graphql_requests_answered_by"])
+    text = (await client.get("/-/metrics")).text
+    (family,) = [
+        f for f in text_string_to_metric_families(text) if f.name == "newsgraph_graphql_requests"
+    ]
+    return {
+        s.labels["answered_by"]: int(s.value) for s in family.samples if s.name.endswith("_total")
+    }
 
 
 @pytest.mark.asyncio
