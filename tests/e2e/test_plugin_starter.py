@@ -4,7 +4,6 @@ editable) into a fresh virtual environment that sees newsgraph, it passes its ow
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import sysconfig
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 from newsgraph.server.cli import main
-from tests.e2e.conftest import serving
+from tests.e2e.conftest import run, serving
 
 
 def environment(root: Path) -> Path:
@@ -37,19 +36,6 @@ def environment(root: Path) -> Path:
     return python
 
 
-def run(python: Path, *arguments: str, cwd: Path) -> str:
-    done = subprocess.run(
-        [str(python), *arguments],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
-        timeout=300,
-    )
-    assert done.returncode == 0, f"{arguments} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="virtual environments differ on Windows")
 def test_a_generated_plugin_installs_passes_its_tests_and_mypy_and_serves(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -58,15 +44,17 @@ def test_a_generated_plugin_installs_passes_its_tests_and_mypy_and_serves(
     project = tmp_path / "newsgraph-word-tally"
     assert str(project) in capsys.readouterr().out
     python = environment(tmp_path / "venv")
-    run(python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-        "--no-index", str(project), cwd=tmp_path)  # fmt: skip
+    pip = (python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index")
+    run(*pip, project, cwd=tmp_path)
 
-    installed = run(
-        python, "-c", "import newsgraph_word_tally as p; print(p.__file__)", cwd=tmp_path
-    )
+    located = "import newsgraph_word_tally as p; print(p.__file__)"
+    installed = run(python, "-c", located, cwd=tmp_path).stdout
     assert installed.startswith(str(tmp_path / "venv")), "installed, not read from the project"
-    assert "4 passed" in run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
-    assert "Success" in run(python, "-m", "mypy", "--strict", cwd=project)
+    assert (
+        "4 passed"
+        in run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project).stdout
+    )
+    assert "Success" in run(python, "-m", "mypy", "--strict", cwd=project).stdout
     run(python, "-m", "ruff", "check", ".", cwd=project)
     run(python, "-m", "ruff", "format", "--check", ".", cwd=project)
 
