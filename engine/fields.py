@@ -20,25 +20,27 @@ Record = Mapping[str, object]
 P = ParamSpec("P")
 T = TypeVar("T")
 
-_YAML_LITERALS = "quote it so YAML reads it as text"
-
 
 class FieldError(ValueError):
     """A record's field holds something newsgraph will not accept."""
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(self, field: str, reason: str, *, not_text: bool = False) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+        # A number, boolean or date where text was expected: in YAML, an unquoted literal.
+        self.not_text = not_text
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One problem with one field of a record: an error rejects the record."""
+    """One problem with one field of a record: an error rejects the record. `not_text` says
+    the value was not text where text was expected, which a YAML source explains."""
 
     field: str
     reason: str
     severity: Severity
+    not_text: bool = False
 
 
 class Findings:
@@ -69,13 +71,15 @@ class Findings:
     def warn(self, error: FieldError, consequence: str) -> None:
         """Record a problem that loses only what `consequence` says."""
         reason = f"{error.reason}; {consequence}"
-        self.found.append(Finding(self._path(error.field), reason, Severity.WARNING))
+        path = self._path(error.field)
+        self.found.append(Finding(path, reason, Severity.WARNING, error.not_text))
 
     def reject(self, error: FieldError) -> None:
         """Record a problem that rejects this record, or drops this part."""
         self.rejected = True
         if self.dropped is None:
-            self.found.append(Finding(self._path(error.field), error.reason, Severity.ERROR))
+            path = self._path(error.field)
+            self.found.append(Finding(path, error.reason, Severity.ERROR, error.not_text))
         else:
             self.warn(error, self.dropped)
 
@@ -165,7 +169,7 @@ def text(record: Record, field: str) -> str | None:
     value = record.get(field)
     if value is None or isinstance(value, str):
         return value
-    raise FieldError(field, f"expected text, got {describe(value)}; {_YAML_LITERALS}")
+    raise FieldError(field, f"expected text, got {describe(value)}", not_text=True)
 
 
 def nonblank_text(record: Record, field: str) -> str | None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from newsgraph.engine import normalise
 from newsgraph.engine.catalog import Catalog
+from newsgraph.engine.counts import Counts, total
 from newsgraph.engine.fields import Finding
 from newsgraph.engine.model import Article, Topic
 from newsgraph.engine.sources import Problem, RawRecord, Severity, SourceBatch
@@ -19,6 +20,7 @@ class Ingested:
     catalog: Catalog
     problems: tuple[Problem, ...]
     records: int
+    counts: Mapping[str, Counts] = field(default_factory=dict)  # by source name
 
     @property
     def errors(self) -> list[Problem]:
@@ -28,25 +30,36 @@ class Ingested:
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity is Severity.WARNING]
 
+    @property
+    def total(self) -> Counts:
+        return total(self.counts, len(self.problems))
+
 
 def _preference(article: Article) -> tuple[bool, float, str]:
     # Smallest wins: a published record, then the most recent, then the first path.
     return (not article.published, -article.published_date_time.timestamp(), article.origin)
 
 
+# What a record's notation explains about a value that is not text where text was expected.
+_ADVICE = {"yaml": "quote it so YAML reads it as text"}
+
+
+def _field_problem(record: RawRecord, source: str, finding: Finding) -> Problem:
+    """A finding in the source's own terms: its key for the field, and advice only where the
+    record's notation explains the mistake."""
+    field = record.own_key(finding.field)
+    reason = finding.reason
+    if field != finding.field:
+        reason += f" (newsgraph's {finding.field})"
+    if finding.not_text and record.syntax in _ADVICE:
+        reason += f"; {_ADVICE[record.syntax]}"
+    line = record.line_of(field)
+    return Problem(record.origin, reason, line, field, finding.severity, source)
+
+
 def _field_problems(record: RawRecord, source: str, findings: list[Finding]) -> list[Problem]:
     """A record's findings as problems, in the order of their lines."""
-    problems = [
-        Problem(
-            record.origin,
-            finding.reason,
-            record.line_of(finding.field),
-            finding.field,
-            finding.severity,
-            source,
-        )
-        for finding in findings
-    ]
+    problems = [_field_problem(record, source, finding) for finding in findings]
     return sorted(problems, key=lambda problem: problem.line or 0)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
 from newsgraph.engine.base_url import BaseUrl
@@ -42,7 +43,11 @@ class RawRecord:
 
     `field_lines` maps field paths (`title`, `images`, `images[0]`, `images[0].url`) to their
     line in `origin`, when the source knows them, so that a bad field can be reported where it
-    stands. `base_url` is what relative URLs in `data` resolve against, if anything.
+    stands. `base_url` is what relative URLs in `data` resolve against, if anything. `keys`
+    maps newsgraph's top-level field names to the source's own keys, for a source that
+    renames them (`{"title": "headline"}`), so that a problem names the key the author wrote.
+    `syntax` names the notation the record was written in when its rules explain a mistake:
+    `"yaml"`, or None.
     """
 
     data: Mapping[str, object]
@@ -50,6 +55,13 @@ class RawRecord:
     line: int | None = None
     field_lines: Mapping[str, int] = field(default_factory=dict)
     base_url: BaseUrl | None = None
+    keys: Mapping[str, str] = field(default_factory=lambda: _SAME_KEYS)
+    syntax: str | None = None
+
+    def own_key(self, field_path: str) -> str:
+        """A field path with its top-level key as the source spells it."""
+        top = field_path.split(".", 1)[0].split("[", 1)[0]
+        return self.keys.get(top, top) + field_path[len(top) :]
 
     def line_of(self, field_path: str) -> int | None:
         """The line of a field path, else of the nearest enclosing one, else of the record."""
@@ -60,6 +72,9 @@ class RawRecord:
                 return line
             path = path[: max(path.rfind("."), path.rfind("["), 0)]
         return self.line
+
+
+_SAME_KEYS: Mapping[str, str] = MappingProxyType({})  # shared: most sources rename nothing
 
 
 @dataclass(slots=True, weakref_slot=True)

@@ -1,7 +1,8 @@
 """The hooks a newsgraph plugin may implement (pluggy project name `newsgraph`).
 
 Each hook is documented with its exact signature in docs/plugins/hooks.md (a test keeps the
-two equal). Hooks evolve only by gaining arguments, which older implementations may ignore.
+two equal). Hooks evolve only by gaining arguments, which older implementations may ignore;
+each change raises `VERSION` and is listed under "Changes" in the hook reference.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from newsgraph.engine.model import Article, Links
+from newsgraph.engine.model import Article, Links, Related
 from newsgraph.engine.sources import RegisterSourceType
 from newsgraph.engine.urls import UrlPreference
 from newsgraph.schema.extend import SchemaAddition
 
 PROJECT = "newsgraph"
+VERSION = 2  # 2: select_url receives the article
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
@@ -40,7 +42,7 @@ def enrich_article(article: Article) -> Mapping[str, object] | None:
 
 
 @hookspec(firstresult=True)
-def select_url(links: Links, preference: UrlPreference) -> str | None:
+def select_url(links: Links, preference: UrlPreference, article: Article | Related) -> str | None:
     """Choose the URL served for a preference, or None to leave it to the next plugin."""
 
 

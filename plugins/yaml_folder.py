@@ -168,10 +168,11 @@ class YamlFolderSource:
 
     def load_now(self) -> SourceBatch:
         """Read the folder synchronously (`load` runs this in a worker thread)."""
-        batch = SourceBatch()
         if not self.root.is_dir():
-            batch.problems.append(Problem(str(self.root), "not a folder", source=self.name))
-            return batch
+            # The whole source is missing, not one record: it fails, and keeps its last
+            # good articles if it had any.
+            raise NotADirectoryError(f"{self.root} is not a folder")
+        batch = SourceBatch()
         # `str(root / name)` for every file, without building a Path for each.
         prefix = "" if str(self.root) == "." else os.path.join(self.root, "")
         files, unreadable = content_files(self.root)
@@ -208,9 +209,11 @@ class YamlFolderSource:
         for data, line, field_lines in parsed:
             kind = _kind(data)
             if kind == "article":
-                batch.articles.append(RawRecord(data, origin, line, field_lines, self.base_url))
+                batch.articles.append(
+                    RawRecord(data, origin, line, field_lines, self.base_url, syntax="yaml")
+                )
             elif kind == "topic":
-                batch.topics.append(RawRecord(data, origin, line, field_lines))
+                batch.topics.append(RawRecord(data, origin, line, field_lines, syntax="yaml"))
 
 
 @hookimpl

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import strawberry
-from graphql import GraphQLField, GraphQLObjectType, parse_type
+from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, parse_type
 from graphql.utilities import type_from_ast
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.name_converter import NameConverter
@@ -23,8 +23,10 @@ class SchemaConflict(Exception):
 class ArticleField:
     """A field added to the GraphQL `Article` type, computed from the model article.
 
-    `type` is a GraphQL type in SDL notation over the schema's types: `Int!`, `[String!]!`,
-    `Provider`. `resolve` receives the `schema.model.Article` and returns a value of that type.
+    `type` is a GraphQL type in SDL notation over the schema's types: `Int`, `[String!]`,
+    `Provider`. The field is always nullable (an outer `!` is dropped), so that a resolver
+    failing on one article gives null and one error for that article only. `resolve`
+    receives the model `Article` and returns a value of that type.
     """
 
     name: str
@@ -66,6 +68,8 @@ def add_article_fields(schema: strawberry.Schema, fields: Sequence[ArticleField]
         output = type_from_ast(graphql_schema, parse_type(added.type))
         if output is None:
             raise SchemaConflict(f"Article.{added.name}: unknown type {added.type!r}")
+        if isinstance(output, GraphQLNonNull):
+            output = output.of_type
 
         def resolve(root: Article, info: object, _field: ArticleField = added) -> object:
             return _field.resolve(root)

@@ -163,7 +163,7 @@ class Linked:
         info: Info,
         prefer: UrlPreference = UrlPreferenceValue.CANONICAL,  # type: ignore[valid-type]
     ) -> str:
-        return _context(info).select_url(parent.links, prefer)
+        return _context(info).select_url(parent.links, prefer, parent)
 
     @strawberry.field
     def web_url(self, parent: strawberry.Parent[model.Article | model.Related]) -> str | None:

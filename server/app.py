@@ -9,64 +9,60 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from newsgraph.engine.ingest import Ingested
 from newsgraph.engine.sources import Severity
+from newsgraph.server.admin import admin_routes
 from newsgraph.server.config import Config, load_config
 from newsgraph.server.cors import cors_middleware
 from newsgraph.server.endpoint import GraphQLEndpoint
 from newsgraph.server.graphiql import graphiql_files
-from newsgraph.server.introspection import plugins_view, sources_view
+from newsgraph.server.introspection import health_view
+from newsgraph.server.metrics import Metrics, RequestMetrics
 from newsgraph.server.plugin_manager import PluginError, Plugins
+from newsgraph.server.readiness import not_ready
 from newsgraph.server.runtime import Runtime
 
 log = logging.getLogger("newsgraph")
 
 
 def summary(ingested: Ingested) -> str:
-    catalog = ingested.catalog
+    """One line of counts, in the words of docs/user-guide.md#counts."""
+    counts, catalog = ingested.total, ingested.catalog
     warnings = len(ingested.problems) - len(ingested.errors)
     return (
-        f"{len(catalog)} articles ({catalog.drafts} drafts hidden), "
+        f"{counts.records_read} records read, {counts.articles} articles: {counts.visible} "
+        f"visible, {counts.drafts} drafts, {counts.duplicates} duplicates; "
         f"{len(catalog.topics())} topics, {len(catalog.providers())} providers; "
-        f"{len(ingested.errors)} errors, {warnings} warnings"
+        f"{counts.problems} problems ({len(ingested.errors)} errors, {warnings} warnings)"
     )
 
 
-def _routes(runtime: Runtime) -> list[BaseRoute]:
+def _routes(runtime: Runtime, endpoint: GraphQLEndpoint) -> list[BaseRoute]:
     async def healthz(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "articles": len(runtime.catalog)})
+        return JSONResponse({"status": "ok", "counts": health_view(runtime)})
 
-    async def sources(request: Request) -> JSONResponse:
-        return JSONResponse(sources_view(runtime))
-
-    async def plugins(request: Request) -> JSONResponse:
-        return JSONResponse(plugins_view(runtime))
-
-    endpoint = GraphQLEndpoint(runtime)
-
-    async def metrics(request: Request) -> JSONResponse:
-        cache = endpoint.cache
-        return JSONResponse(
-            {
-                "graphql_requests_answered_by": endpoint.answered,
-                "response_cache": {"hits": cache.hits, "misses": cache.misses},
-                "articles": len(runtime.catalog),
-            }
-        )
+    async def readyz(request: Request) -> JSONResponse:
+        reasons = not_ready(runtime)
+        status = "not ready" if reasons else "ready"
+        body = {"status": status, "reasons": reasons, "counts": health_view(runtime)}
+        return JSONResponse(body, status_code=503 if reasons else 200)
 
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint, methods=["GET", "HEAD", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/-/sources", sources, methods=["GET"]),
-        Route("/-/plugins", plugins, methods=["GET"]),
-        Route("/-/metrics", metrics, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
     ]
     if runtime.config.graphiql:
         routes.append(graphiql_files())
+    return routes
+
+
+def _with_plugin_routes(runtime: Runtime, routes: list[BaseRoute]) -> list[BaseRoute]:
     taken = {getattr(route, "path", None): "newsgraph" for route in routes}
     for plugin, route in runtime.plugins.routes():
         path = getattr(route, "path", None)
@@ -100,9 +96,11 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
             for _, context in runtime.plugins.lifespans(app):
                 await stack.enter_async_context(context)
             ingested = await runtime.load()
+            failures = runtime.failures()  # already logged, with their tracebacks
             for problem in ingested.problems:
-                level = logging.ERROR if problem.severity is Severity.ERROR else logging.WARNING
-                log.log(level, "%s", problem)
+                if problem not in failures:
+                    level = logging.ERROR if problem.severity is Severity.ERROR else logging.WARNING
+                    log.log(level, "%s", problem)
             log.info("newsgraph: %s", summary(ingested))
             background = [asyncio.create_task(runtime.poll(name)) for name in runtime.polled()]
             if runtime.config.reload_interval > 0:
@@ -118,8 +116,24 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
                 # this shutdown itself still propagates.
                 await asyncio.gather(*background, return_exceptions=True)
 
-    # CORS outermost: even a plugin middleware's refusal reaches a browser readable.
-    middleware = [*cors_middleware(runtime.config), *runtime.plugins.middleware()]
-    app = Starlette(routes=_routes(runtime), middleware=middleware, lifespan=lifespan)
+    endpoint = GraphQLEndpoint(runtime)
+    metrics = Metrics()
+    metrics.watch(runtime, endpoint.cache, endpoint.answered)
+    admin = admin_routes(runtime, metrics)
+    separate = runtime.config.admin_port is not None
+    routes = _routes(runtime, endpoint) + ([] if separate else admin)
+    app = Starlette(
+        routes=_with_plugin_routes(runtime, routes),
+        # Metrics outermost, so that the time the others take is measured too; then CORS, so
+        # that even a plugin middleware's refusal reaches a browser readable.
+        middleware=[
+            Middleware(RequestMetrics, metrics),
+            *cors_middleware(runtime.config),
+            *runtime.plugins.middleware(),
+        ],
+        lifespan=lifespan,
+    )
     app.state.runtime = runtime
+    # With server.admin_port, `newsgraph serve` serves this second app on that port.
+    app.state.admin = Starlette(routes=admin) if separate else None
     return app

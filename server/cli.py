@@ -1,22 +1,29 @@
-"""The `newsgraph` command: serve content, validate a content folder, export the schema."""
+"""The `newsgraph` command: serve content, check it, inspect sources and plugins, export the
+schema, and start a plugin project."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from newsgraph import __version__
+from newsgraph.engine.counts import Counts
 from newsgraph.schema.build import sdl
 from newsgraph.schema.extend import SchemaConflict
+from newsgraph.server import logs
+from newsgraph.server.app import create_app, summary
 from newsgraph.server.config import Config, ConfigError, folder_sources, load_config
 from newsgraph.server.introspection import plugins_view, sources_view, table
-from newsgraph.server.plugin_manager import PluginError
+from newsgraph.server.plugin_manager import PluginError, load_plugins
 from newsgraph.server.runtime import Runtime
 from newsgraph.server.settings_reference import config_schema_text, settings_reference
+from newsgraph.server.starter import StarterError, new_plugin
+
+COUNTS = list(Counts().as_dict())
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -45,36 +52,51 @@ def _config(args: argparse.Namespace) -> Config:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from newsgraph.server.app import create_app
-
     config = _config(args)
     app = create_app(config)
-    uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level)
+    settings = {
+        "host": config.host,
+        "log_config": logs.logging_config(args.log_level, args.log_format),
+        "log_level": args.log_level,
+        "access_log": args.access_log,
+    }
+    servers = [uvicorn.Server(uvicorn.Config(app, port=config.port, **settings))]
+    if config.admin_port is not None:
+        # The admin app shares the main app's runtime; the main app's lifespan loads it.
+        admin = uvicorn.Config(app.state.admin, port=config.admin_port, lifespan="off", **settings)
+        servers.append(uvicorn.Server(admin))
+
+    async def serve_all() -> None:
+        running = [asyncio.create_task(server.serve()) for server in servers]
+        # A signal reaches one server only (each installs its own handler): when one stops,
+        # the other stops too.
+        await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        for server in servers:
+            server.should_exit = True
+        await asyncio.gather(*running)
+
+    asyncio.run(serve_all())
     return 0
 
 
 def _sources(args: argparse.Namespace) -> int:
     runtime = Runtime(_config(args))
     asyncio.run(runtime.load())
-    columns = [
-        "name",
-        "type",
-        "status",
-        "article_count",
-        "problem_count",
-        "next_poll",
-        "last_error",
-    ]
-    print(table(sources_view(runtime), columns))
+    columns = ["name", "type", "status", *COUNTS, "next_poll", "last_error"]
+    rows = [{**row, **row["counts"]} for row in sources_view(runtime)]  # type: ignore[dict-item]
+    print(table(rows, columns))
     return 1 if any(s.status == "failing" for s in runtime.states.values()) else 0
 
 
 def _plugins(args: argparse.Namespace) -> int:
-    rows = plugins_view(Runtime(_config(args)))
+    # Only the plugins are loaded, and a broken one is listed, not fatal: this is the command
+    # that helps when a plugin keeps everything else from starting.
+    plugins = load_plugins(_config(args).load_plugins, keep_going=True)
+    rows = plugins_view(plugins)
     for row in rows:
         row["hooks"] = ", ".join(row["hooks"])  # type: ignore[arg-type]
-    print(table(rows, ["name", "version", "builtin", "hooks"]))
-    return 0
+    print(table(rows, ["name", "version", "builtin", "status", "hooks", "error"]))
+    return 1 if plugins.broken else 0
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -84,13 +106,19 @@ def _validate(args: argparse.Namespace) -> int:
     # Errors first, then warnings, each in the order of files and lines.
     for problem in (*errors, *warnings):
         print(problem)
-    catalog = ingested.catalog
-    print(
-        f"{ingested.records} article records: {len(catalog) + catalog.drafts} articles "
-        f"({len(catalog)} published), {len(catalog.topics())} topics; "
-        f"{len(errors)} errors, {len(warnings)} warnings"
-    )
+    print(summary(ingested))
     return 1 if errors or (args.strict and warnings) else 0
+
+
+def _new_plugin(args: argparse.Namespace) -> int:
+    try:
+        root = new_plugin(args.name, Path(args.dir))
+    except StarterError as error:
+        print(f"newsgraph: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote the plugin project {root}; next:")
+    print(f"  cd {root} && pip install -e '.[test]' && pytest && mypy")
+    return 0
 
 
 def _emit(text: str, output: str, what: str) -> int:
@@ -116,30 +144,55 @@ def _config_schema(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="newsgraph", description=__doc__)
-    commands = root.add_subparsers(dest="command", required=True)
+    root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     config = argparse.ArgumentParser(add_help=False)
-    config.add_argument("--config", help="newsgraph.yaml (default: $NEWSGRAPH_CONFIG)")
-
+    config.add_argument(
+        "--config",
+        metavar="FILE",
+        help="newsgraph.yaml to read (default: $NEWSGRAPH_CONFIG, else ./newsgraph.yaml if any)",
+    )
+    logging = argparse.ArgumentParser(add_help=False)
+    logging.add_argument(
+        "--log-level", choices=logs.LEVELS, default="info", help="least severe level logged"
+    )
+    logging.add_argument(
+        "--log-format",
+        choices=logs.FORMATS,
+        default="text",
+        help="text lines, or one JSON object per line for log collectors (default: text)",
+    )
     folders = argparse.ArgumentParser(add_help=False)
-    folders.add_argument("paths", nargs="*", help="folders to read instead of configured sources")
+    folders.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="content folders to read instead of the configured sources",
+    )
     folders.add_argument(
         "--base-url",
         help="the site URL (with its base path) that relative URLs in the folders resolve against",
     )
+    common = [config, logging]
 
     serve = commands.add_parser(
         "serve",
-        parents=[config, folders],
+        parents=[*common, folders],
         help="serve content over GraphQL (default: the bundled demo)",
     )
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--host", help="address to listen on (default: server.host, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: server.port, 8000)")
+    serve.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="log one line per HTTP request (default: on)",
+    )
     serve.set_defaults(run=_serve)
 
     validate = commands.add_parser(
-        "validate", parents=[config, folders], help="check content; exit 1 on errors"
+        "validate", parents=[*common, folders], help="check content; exit 1 on errors"
     )
     validate.add_argument(
         "--strict", action="store_true", help="exit 1 on warnings too, not only on errors"
@@ -147,21 +200,29 @@ def parser() -> argparse.ArgumentParser:
     validate.set_defaults(run=_validate)
 
     sources = commands.add_parser(
-        "sources", parents=[config, folders], help="load sources, show states"
+        "sources",
+        parents=[*common, folders],
+        help="load every source once and show its state; exit 1 if one fails",
     )
     sources.set_defaults(run=_sources)
 
-    plugins = commands.add_parser("plugins", parents=[config], help="list loaded plugins")
+    plugins = commands.add_parser(
+        "plugins", parents=common, help="list plugins, broken ones included; exit 1 if any is"
+    )
     plugins.set_defaults(run=_plugins)
 
-    export = commands.add_parser("export-schema", help="print the GraphQL SDL, or write it")
+    export = commands.add_parser(
+        "export-schema", parents=[logging], help="print the GraphQL SDL, or write it"
+    )
     export.add_argument(
         "--output", "-o", default="-", help="the file to write (default: - for stdout)"
     )
     export.set_defaults(run=_export_schema)
 
     settings = commands.add_parser(
-        "config-schema", help="print the JSON Schema of newsgraph.yaml, or write it"
+        "config-schema",
+        parents=[logging],
+        help="print the JSON Schema of newsgraph.yaml, or write it",
     )
     settings.add_argument(
         "--markdown", action="store_true", help="the settings reference page instead"
@@ -170,15 +231,27 @@ def parser() -> argparse.ArgumentParser:
         "--output", "-o", default="-", help="the file to write (default: - for stdout)"
     )
     settings.set_defaults(run=_config_schema)
+
+    starter = commands.add_parser(
+        "new-plugin",
+        parents=[logging],
+        help="write a plugin project to start from: a source type, a field, tests",
+    )
+    starter.add_argument(
+        "name", help="the plugin's name: lower case, digits and underscores (word_count)"
+    )
+    starter.add_argument(
+        "--dir",
+        default=".",
+        help="the folder to write newsgraph-NAME into (default: the current folder)",
+    )
+    starter.set_defaults(run=_new_plugin)
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    # `serve --log-level` sets newsgraph's level too (uvicorn's `trace` is below DEBUG).
-    name = getattr(args, "log_level", "info").upper()
-    level = logging.getLevelNamesMapping().get(name, logging.DEBUG)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure(args.log_level, args.log_format)
     try:
         result: int = args.run(args)
     except (ConfigError, PluginError, SchemaConflict) as error:

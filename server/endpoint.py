@@ -58,6 +58,7 @@ from newsgraph.server.http_negotiation import (
     response_media_type,
 )
 from newsgraph.server.http_params import Params, parse_params, request_key
+from newsgraph.server.metrics import ERROR_CODE
 from newsgraph.server.persisted_queries import (
     AutomaticPersistedQueries,
     PersistedQueries,
@@ -108,10 +109,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         try:
             response = await self._respond(request, headers)
         except RequestError as refused:
+            setattr(request.state, ERROR_CODE, refused.code)
             response = _refusal(refused, response_media_type(headers.get(b"accept")))
         except Exception as error:  # never a bare 500 page: a coded, masked GraphQL error
-            body = {"errors": [internal_error("/graphql", error)]}
-            response = Response(orjson.dumps(body), 500, _NO_STORE, JSON)
+            errors = [internal_error("/graphql", error)]
+            _note_error_code(request, errors)
+            response = Response(orjson.dumps({"errors": errors}), 500, _NO_STORE, JSON)
         if request.method == "HEAD":
             response.body = b""  # the headers (Content-Length too) are those of the GET
         await response(scope, receive, send)
@@ -140,7 +143,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if answer is not None:
             self.answered["cache"] += 1
         else:
-            outcome = await self._run(parse_params(key), method, context, media)
+            outcome = await self._run(request, parse_params(key), context, media)
             if isinstance(outcome, Response):
                 return outcome
             answer = Answer.of(outcome)
@@ -150,9 +153,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         return response
 
     async def _run(
-        self, params: Params, method: str, context: Context, media: str
+        self, request: Request, params: Params, context: Context, media: str
     ) -> bytes | Response:
         """The body of a clean answer, or the response for anything else."""
+        method = request.method
         document = self.persisted.document(params)
         body = self._direct(document.query, params, context)
         if body is not None:
@@ -161,13 +165,15 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             self.answered["strawberry"] += 1
             result = await self._execute(document.query, params, method, context)
             errors = result.errors or []
+            shown = formatted_errors(errors)
+            _note_error_code(request, shown)
             if result.data is None and errors and all(e.path is None for e in errors):
                 # Nothing ran: a request error (the spec's "no data entry").
-                return _failure(formatted_errors(errors), media)
+                return _failure(shown, media)
             body = orjson.dumps(
                 {
                     "data": result.data,
-                    **({"errors": formatted_errors(errors)} if errors else {}),
+                    **({"errors": shown} if errors else {}),
                     **({"extensions": result.extensions} if result.extensions else {}),
                 }
             )
@@ -289,6 +295,12 @@ def _operation_count(query: str, max_tokens: int) -> int:
     except GraphQLError:
         return 0  # the executor reports the syntax error
     return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+
+
+def _note_error_code(request: Request, errors: list[FormattedError]) -> None:
+    """Leave the first error's code where the request metrics read it."""
+    if errors:
+        setattr(request.state, ERROR_CODE, errors[0].get("extensions", {}).get("code", ""))
 
 
 def _failure(errors: list[FormattedError], media: str) -> Response:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
+from newsgraph.engine.counts import Counts
 from newsgraph.engine.sources import Problem, Severity
+from newsgraph.server.plugin_manager import Plugins
 from newsgraph.server.runtime import Runtime
 
 PROBLEMS_LISTED = 1000
@@ -28,7 +30,6 @@ def _problems(problems: list[Problem]) -> dict[str, object]:
     errors = [p for p in problems if p.severity is Severity.ERROR]
     warnings = [p for p in problems if p.severity is Severity.WARNING]
     return {
-        "problem_count": len(problems),
         "error_count": len(errors),
         "warning_count": len(warnings),
         "problems": {
@@ -40,19 +41,34 @@ def _problems(problems: list[Problem]) -> dict[str, object]:
 
 
 def sources_view(runtime: Runtime) -> list[dict[str, object]]:
+    """Each source's state and counts."""
+    counts = runtime.ingested.counts
     return [
         {
             **{key: _plain(value) for key, value in asdict(state).items()},
+            "counts": counts.get(state.name, Counts()).as_dict(),
             **_problems(runtime.problems_of(state.name)),
         }
         for state in runtime.states.values()
     ]
 
 
-def plugins_view(runtime: Runtime) -> list[dict[str, object]]:
+def health_view(runtime: Runtime) -> dict[str, int]:
+    """The counts over every source, as `/healthz` and `/readyz` show them."""
+    return runtime.ingested.total.as_dict()
+
+
+def plugins_view(plugins: Plugins) -> list[dict[str, object]]:
     return [
-        {"name": p.name, "version": p.version, "builtin": p.builtin, "hooks": list(p.hooks)}
-        for p in runtime.plugins.info()
+        {
+            "name": p.name,
+            "version": p.version,
+            "builtin": p.builtin,
+            "status": "broken" if p.error else "ok",
+            "hooks": list(p.hooks),
+            "error": p.error,
+        }
+        for p in plugins.info()
     ]
 
 

@@ -2,15 +2,17 @@
 
 Installed plugins come from the entry-point group `newsgraph`, loaded by our own loop so that a
 name clash is a start-up error instead of a silent skip. `NEWSGRAPH_LOAD_PLUGINS` restricts
-which installed plugins load (a comma-separated allow-list; empty means none).
+which installed plugins load (a comma-separated allow-list; empty means none). Each plugin is
+checked before it is registered (`plugin_checks`), so that a mistake comes with its fix.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, distributions
 from typing import Any
 
@@ -20,16 +22,25 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from newsgraph import __version__, hookspecs
-from newsgraph.engine.model import Links
+from newsgraph.engine.model import Article, Links, Related
 from newsgraph.engine.sources import SourceType
 from newsgraph.engine.urls import UrlPreference
 from newsgraph.schema.extend import SchemaAddition
+from newsgraph.server.plugin_checks import check
+
+log = logging.getLogger("newsgraph")
 
 BUILTIN_PLUGINS = {
     "yaml_folder": "newsgraph.plugins.yaml_folder",
     "remote_feed": "newsgraph.plugins.remote_feed",
     "url_selection": "newsgraph.plugins.url_selection:UrlSelection",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredSourceType:
+    plugin: str  # the plugin that registered it
+    factory: SourceType
 
 
 class PluginError(Exception):
@@ -42,16 +53,36 @@ class PluginInfo:
     version: str
     builtin: bool
     hooks: tuple[str, ...]
+    error: str | None = None  # why the plugin could not be loaded: it is broken
 
 
 def _register(manager: pluggy.PluginManager, plugin: object, name: str, origin: str) -> None:
+    mistakes = check(plugin, name)
+    if mistakes:
+        raise PluginError(f"plugin {name!r} ({origin}) is invalid: {'; '.join(mistakes)}")
     try:
         manager.register(plugin, name=name)
     except (pluggy.PluginValidationError, ValueError) as error:
         raise PluginError(f"plugin {name!r} ({origin}) is invalid: {error}") from None
 
 
-def installed_plugins(allow: Collection[str] | None) -> list[EntryPoint]:
+def _load_installed(manager: pluggy.PluginManager, entry_point: EntryPoint) -> None:
+    distribution = entry_point.dist.name if entry_point.dist else "unknown distribution"
+    if manager.has_plugin(entry_point.name):
+        raise PluginError(
+            f"plugin name {entry_point.name!r} is claimed twice: by {distribution} "
+            f"({entry_point.value}) and by an earlier plugin"
+        )
+    try:
+        plugin = entry_point.load()
+    except Exception as error:
+        raise PluginError(
+            f"plugin {entry_point.name!r} ({distribution}) failed to import: {error!r}"
+        ) from error
+    _register(manager, plugin, entry_point.name, distribution)
+
+
+def installed_plugins(allow: Collection[str] | None = None) -> list[EntryPoint]:
     """Every `newsgraph` entry point of every installed distribution, clashes included.
 
     `importlib.metadata.entry_points()` keeps only the first entry point of a name, which
@@ -80,9 +111,11 @@ def load_plugins(
     allow: Collection[str] | None = None,
     extra: Iterable[tuple[str, object]] = (),
     trace: Callable[[str], None] | None = None,
+    keep_going: bool = False,
 ) -> Plugins:
     """Builtins, then installed plugins (`allow`: None for all), then `extra` (name, plugin)
-    pairs, which tests use; `trace` receives a line per hook call."""
+    pairs, which tests use; `trace` receives a line per hook call. With `keep_going`, an
+    installed plugin that cannot be loaded is recorded as broken instead of stopping."""
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     versions: dict[str, str] = {}
@@ -95,21 +128,20 @@ def load_plugins(
             plugin = getattr(plugin, class_name)()
         _register(manager, plugin, name, "builtin")
         versions[name] = __version__
+    installed = installed_plugins()
+    broken: dict[str, str] = {}
     for entry_point in installed_plugins(allow):
-        distribution = entry_point.dist.name if entry_point.dist else "unknown distribution"
-        if manager.has_plugin(entry_point.name):
-            raise PluginError(
-                f"plugin name {entry_point.name!r} is claimed twice: by {distribution} "
-                f"({entry_point.value}) and by an earlier plugin"
-            )
+        version = entry_point.dist.version if entry_point.dist else "unknown"
         try:
-            plugin = entry_point.load()
-        except Exception as error:
-            raise PluginError(
-                f"plugin {entry_point.name!r} ({distribution}) failed to import: {error!r}"
-            ) from error
-        _register(manager, plugin, entry_point.name, distribution)
-        versions[entry_point.name] = entry_point.dist.version if entry_point.dist else "unknown"
+            _load_installed(manager, entry_point)
+        except PluginError as error:
+            if not keep_going:
+                raise PluginError(
+                    f"{error} (`newsgraph plugins` lists every plugin; "
+                    "NEWSGRAPH_LOAD_PLUGINS can leave this one out)"
+                ) from error.__cause__
+            broken[entry_point.name] = str(error)
+        versions[entry_point.name] = version
     for name, plugin in extra:
         if manager.has_plugin(name):
             raise PluginError(f"plugin name {name!r} is claimed twice")
@@ -123,7 +155,8 @@ def load_plugins(
     if trace is not None:
         manager.trace.root.setwriter(trace)
         manager.enable_tracing()
-    return Plugins(manager, versions)
+    excluded = frozenset(ep.name for ep in installed) - frozenset(versions)
+    return Plugins(manager, versions, broken, excluded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,15 +165,20 @@ class Plugins:
 
     manager: pluggy.PluginManager
     versions: Mapping[str, str]
+    broken: Mapping[str, str] = field(default_factory=dict)  # name: why it cannot load
+    excluded: frozenset[str] = frozenset()  # installed, but left out by the allow-list
 
     def info(self) -> list[PluginInfo]:
-        """What is registered, with versions and the hooks each implements."""
+        """What is registered, with versions and the hooks each implements, and what is
+        broken, with why."""
         found = []
         for name, plugin in self.manager.list_name_plugin():
             callers = self.manager.get_hookcallers(plugin) or ()
             hooks = tuple(sorted(caller.name for caller in callers))
             version = self.versions.get(name, "unknown")
             found.append(PluginInfo(name, version, name in BUILTIN_PLUGINS, hooks))
+        for name, error in self.broken.items():
+            found.append(PluginInfo(name, self.versions.get(name, "unknown"), False, (), error))
         return sorted(found, key=lambda info: (not info.builtin, info.name))
 
     def implementations(self, hook: str) -> list[tuple[str, Callable[..., Any]]]:
@@ -168,7 +206,14 @@ class Plugins:
         """Hand each plugin its own `plugins:` block; refuse blocks for plugins not loaded."""
         loaded = {name for name, _ in self.manager.list_name_plugin()}
         for name in settings:
-            if name not in loaded:
+            if name in self.excluded:
+                log.warning(
+                    "plugins.%s: plugin %r is installed but left out by "
+                    "NEWSGRAPH_LOAD_PLUGINS; its settings are ignored",
+                    name,
+                    name,
+                )
+            elif name not in loaded:
                 raise PluginError(f"plugins.{name}: no plugin of that name is loaded")
         for name, function in self.implementations("configure_plugin"):
             try:
@@ -180,20 +225,18 @@ class Plugins:
                     f"plugin {name!r} failed in configure_plugin: {error!r}"
                 ) from error
 
-    def source_types(self) -> dict[str, SourceType]:
+    def source_types(self) -> dict[str, RegisteredSourceType]:
         """Every source type the plugins contribute, by type name."""
-        found: dict[str, SourceType] = {}
-        owners: dict[str, str] = {}
+        found: dict[str, RegisteredSourceType] = {}
         for plugin, function in self.implementations("register_source_types"):
 
             def register(type_name: str, source_type: SourceType, plugin: str = plugin) -> None:
                 if type_name in found:
                     raise PluginError(
                         f"source type {type_name!r} is registered by both "
-                        f"{owners[type_name]!r} and {plugin!r}"
+                        f"{found[type_name].plugin!r} and {plugin!r}"
                     )
-                found[type_name] = source_type
-                owners[type_name] = plugin
+                found[type_name] = RegisteredSourceType(plugin, source_type)
 
             try:
                 function(register=register)
@@ -224,7 +267,11 @@ class Plugins:
     def enrichers(self) -> list[tuple[str, Callable[..., Any]]]:
         return self.implementations("enrich_article")
 
-    def select_url(self, links: Links, preference: UrlPreference) -> str:
+    def select_url(
+        self, links: Links, preference: UrlPreference, article: Article | Related
+    ) -> str:
         """The first plugin's answer; the builtin chain answers when no other plugin does."""
-        chosen: str = self.manager.hook.select_url(links=links, preference=preference)
+        chosen: str = self.manager.hook.select_url(
+            links=links, preference=preference, article=article
+        )
         return chosen

@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from newsgraph.engine.catalog import Catalog
 from newsgraph.engine.collector import without_collection
+from newsgraph.engine.counts import per_source, served
 from newsgraph.engine.ingest import Ingested, SourceArticles, merge, normalise_batch
-from newsgraph.engine.sources import PolledSource, Problem, Source, SourceBatch, SourceType
+from newsgraph.engine.sources import PolledSource, Problem, Source, SourceBatch
 from newsgraph.server.config import Config, ConfigError, SourceConfig
 from newsgraph.server.enrich import enrich
-from newsgraph.server.plugin_manager import Plugins, load_plugins
+from newsgraph.server.plugin_manager import Plugins, RegisteredSourceType, load_plugins
 
 log = logging.getLogger("newsgraph")
+FAILED = "source failed: "
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,21 +40,28 @@ class SourceState:
     last_error: str | None = None
     last_attempt: datetime | None = None
     last_success: datetime | None = None
-    article_count: int = 0
     next_poll: datetime | None = None
     details: Mapping[str, object] = field(default_factory=dict)
 
 
-def make_source(types: dict[str, SourceType], index: int, entry: SourceConfig) -> Source:
+def make_source(
+    types: Mapping[str, RegisteredSourceType], index: int, entry: SourceConfig
+) -> Source:
     where = f"sources[{index}] {entry.name!r}"
-    source_type = types.get(entry.type)
-    if source_type is None:
+    registered = types.get(entry.type)
+    if registered is None:
         known = ", ".join(sorted(types)) or "none"
         raise ConfigError(f"{where}: unknown source type {entry.type!r} (known: {known})")
     try:
-        return source_type(entry.name, entry.options)
+        return registered.factory(entry.name, entry.options)
     except ValueError as error:
         raise ConfigError(f"{where} ({entry.type}): options.{error}") from None
+    except Exception as error:
+        # A bug in the source class, not a bad option: the traceback goes to the log once,
+        # and start-up stops with a message that names the source and its plugin.
+        made_by = f"{entry.type}, from plugin {registered.plugin!r}"
+        log.error("%s (%s) could not be made", where, made_by, exc_info=error)
+        raise ConfigError(f"{where} ({made_by}) could not be made: {error!r}") from None
 
 
 class Runtime:
@@ -62,6 +72,7 @@ class Runtime:
         )
         self.plugins.configure(config.plugins)
         types = self.plugins.source_types()
+        self.made_by = {e.name: types[e.type].plugin for e in config.sources if e.type in types}
         self.sources = {
             entry.name: make_source(types, index, entry)
             for index, entry in enumerate(config.sources)
@@ -85,15 +96,23 @@ class Runtime:
         self._built_generation = 0
         self._built = Ingested(Catalog(()), (), 0)
         self._problems: dict[str, list[Problem]] = {}
+        # Each source's (records read, articles) and (visible, drafts) in the built catalog.
+        self._read: dict[str, tuple[int, int]] = {}
+        self._served: dict[str, tuple[int, int]] = {}
         self._rebuilding = asyncio.Lock()
         self.ingested = self._built
+        self.loaded = False  # True once the first load has finished: /readyz waits for it
+        self.snapshot_version = 0  # goes up by one with every catalog rebuilt
+        self.load_count = 0
+        self.load_seconds = 0.0
 
     @property
     def catalog(self) -> Catalog:
         return self.ingested.catalog
 
     def problems_of(self, name: str) -> list[Problem]:
-        """What was wrong with the records of one source in the current catalog."""
+        """What was wrong with one source: its records in the current catalog, and its own
+        failure if it is failing."""
         return self._problems.get(name, [])
 
     def polled(self) -> dict[str, float]:
@@ -124,11 +143,10 @@ class Runtime:
                 batch = await asyncio.wait_for(source.load(), self.config.source_timeout)
             except TimeoutError:
                 error = f"timed out after {self.config.source_timeout:g} s"
+                self._log_failure(name, error, None)
             except Exception as failure:  # a failing source must not stop the others
                 error = f"{type(failure).__name__}: {failure}"
-                # A feed outage is routine: one line; the traceback only when debugging.
-                log.warning("source %r failed: %s", name, error)
-                log.debug("source %r failed", name, exc_info=True)
+                self._log_failure(name, error, failure)
             else:
                 last = self._last_batch.get(name)
                 if last is None or last() is not batch:
@@ -138,17 +156,28 @@ class Runtime:
                     self._normalised[name] = normalised
                     self._last_batch[name] = weakref.ref(batch)
                     self._generation += 1
+                if self.states[name].status == "failing":
+                    log.info("source %r loads again", name)
                 self.states[name] = replace(
                     self._attempted(name, started),
                     status="ok",
                     last_error=None,
                     last_success=started,
-                    article_count=len(batch.articles),
                 )
                 return
             self.states[name] = replace(
                 self._attempted(name, started), status="failing", last_error=error
             )
+
+    def _log_failure(self, name: str, error: str, failure: BaseException | None) -> None:
+        """Log a source's failure once, with its traceback; the same failure again is only
+        a debug line, so a source that fails at every poll does not flood the log."""
+        state = self.states[name]
+        where = f"source {name!r} ({state.type}, from plugin {self.made_by.get(name)!r})"
+        if state.status == "failing" and state.last_error == error:
+            log.debug("%s still fails: %s", where, error)
+        else:
+            log.error("%s failed: %s", where, error, exc_info=failure)
 
     def _attempted(self, name: str, started: datetime) -> SourceState:
         interval = self._intervals.get(name)
@@ -159,42 +188,54 @@ class Runtime:
             details=_details(self.sources[name]),
         )
 
-    async def _build(self) -> tuple[Ingested, dict[str, list[Problem]]]:
-        """The catalog of every source's last good batch, and each source's problems."""
-        normalised = await asyncio.to_thread(
-            without_collection, merge, list(self._normalised.items())
-        )
+    async def _build(self) -> Ingested:
+        parts = list(self._normalised.items())
+        normalised = await asyncio.to_thread(without_collection, merge, parts)
         articles, problems = await enrich(
             normalised.articles, self.plugins.enrichers(), self.config.enrich_timeout
         )
         catalog = await asyncio.to_thread(
             without_collection, Catalog, articles, normalised.taxonomy
         )
-        ingested = Ingested(catalog, (*normalised.problems, *problems), normalised.records)
-        return ingested, _by_source(normalised.problems)
+        self._read = {name: (part.records, len(part.articles)) for name, part in parts}
+        self._served = served(articles)
+        return Ingested(catalog, (*normalised.problems, *problems), normalised.records)
 
     async def load(self, names: list[str] | None = None) -> Ingested:
         """Reload the named sources (all by default) and swap in the rebuilt catalog.
 
         The catalog is rebuilt only when some source produced a new batch.
         """
+        started = time.perf_counter()
         await asyncio.gather(*(self._load_one(name) for name in names or self.sources))
         async with self._rebuilding:
             if self._built_generation != self._generation:
                 generation = self._generation
-                self._built, self._problems = await self._build()
+                self._built = await self._build()
                 self._built_generation = generation
+                self.snapshot_version += 1
             failing = [
-                Problem(state.name, f"source failed: {state.last_error}", source=state.name)
+                Problem(state.name, f"{FAILED}{state.last_error}", source=state.name)
                 for state in self.states.values()
                 if state.status == "failing"
             ]
             built = self._built
-            self.ingested = Ingested(built.catalog, (*failing, *built.problems), built.records)
+            problems = (*failing, *built.problems)
+            read = {name: self._read.get(name, (0, 0)) for name in self.sources}
+            counts = per_source(read, self._served, problems)
+            self._problems = _by_source(problems)
+            self.ingested = Ingested(built.catalog, problems, built.records, counts)
+            self.loaded = True
+        self.load_count += 1
+        self.load_seconds += time.perf_counter() - started
         return self.ingested
 
+    def failures(self) -> list[Problem]:
+        """The problems that say a source failed; each was logged when it happened."""
+        return [p for p in self.ingested.problems if p.message.startswith(FAILED)]
 
-def _by_source(problems: list[Problem]) -> dict[str, list[Problem]]:
+
+def _by_source(problems: Iterable[Problem]) -> dict[str, list[Problem]]:
     grouped: dict[str, list[Problem]] = {}
     for problem in problems:
         grouped.setdefault(problem.source, []).append(problem)

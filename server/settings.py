@@ -253,6 +253,25 @@ class ServerSettings(BaseModel):
             )
         return self
 
+    ready_when_empty: bool = Field(
+        default=False,
+        description="Let /readyz pass when no article is visible; by default an empty "
+        "catalog is not ready.",
+    )
+    admin_token: str | None = Field(
+        default=None,
+        min_length=MIN_PREVIEW_TOKEN,
+        repr=False,
+        description="The secret the admin endpoints (/-/sources, /-/plugins, /-/metrics) ask "
+        "for as `Authorization: Bearer <token>`; at least 16 characters, best given as "
+        '`{"$env": NAME}`. Unset: they are open to whoever reaches them.',
+    )
+    admin_port: Annotated[int, Field(ge=0, le=65535), BeforeValidator(_not_a_bool)] | None = Field(
+        default=None,
+        description="Serve the admin endpoints on this port only (same host), not on "
+        "`port`. Unset: they are served on `port`.",
+    )
+
     @property
     def limits(self) -> Limits:
         """The caps on a query document, as the schema takes them."""

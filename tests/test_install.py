@@ -7,7 +7,6 @@ PyPI's unrelated `schema` package, and serve from there; they need the package i
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -19,22 +18,9 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import serving
+from tests.e2e.conftest import run, serving
 
 PLUGIN_QUERY = "{ articles(first: 2) { totalCount edges { node { title wordCount } } } }"
-
-
-def run(*command: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run a command to completion; a failure shows everything it printed."""
-    done = subprocess.run(
-        [str(part) for part in command],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
-    )
-    assert done.returncode == 0, f"{command} failed:\n{done.stdout}\n{done.stderr}"
-    return done
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,13 @@ from newsgraph.plugins.remote_feed.page import (
 )
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
+# The item keys that `record` renames, so that a problem names the key the feed has.
+KEYS = {
+    "webUrl": "url",
+    "originalUrl": "external_url",
+    "excerpt": "summary",
+    "topics": "tags",
+}
 
 
 def is_feed(document: object) -> TypeGuard[Mapping[str, object]]:
@@ -38,7 +45,9 @@ def read(document: Mapping[str, object], context: Context) -> Page:
         _text(document.get("home_page_url")) or _text(document.get("feed_url")),
         _text(document.get("icon")) or _text(document.get("favicon")),
     )
-    records, problems = json_items(items, "items", context, lambda item: record(item, provider))
+    records, problems = json_items(
+        items, "items", context, lambda item: record(item, provider), KEYS
+    )
     return Page("json_feed", records, problems)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from newsgraph.plugin_api import BaseUrl, Problem, RawRecord
@@ -49,14 +50,19 @@ class Context:
         return Problem(self.origin(item), message, source=self.source)
 
 
+NO_KEYS: Mapping[str, str] = MappingProxyType({})  # a format that renames nothing
+
+
 def json_items(
     items: Sequence[object],
     name: str,
     context: Context,
     record: Callable[[Mapping[str, object]], Mapping[str, object]],
+    keys: Mapping[str, str] = NO_KEYS,
 ) -> tuple[tuple[RawRecord, ...], tuple[Problem, ...]]:
-    """A JSON document's items (`name[i]`) as raw records; an item that is not an object is a
-    problem, and the others still load."""
+    """A JSON document's items (`name[i]`) as raw records, with `keys` (newsgraph's field
+    name: the document's key) where the format renames them; an item that is not an object
+    is a problem, and the others still load."""
     records = []
     problems: list[Problem] = []
     base_url = context.base_url
@@ -65,7 +71,8 @@ def json_items(
         if not isinstance(item, Mapping):
             problems.append(context.problem(where, f"expected an object, got {kind(item)}"))
             continue
-        records.append(RawRecord(record(item), context.origin(where), base_url=base_url))
+        origin = context.origin(where)
+        records.append(RawRecord(record(item), origin, base_url=base_url, keys=keys))
     return tuple(records), tuple(problems)
 
 

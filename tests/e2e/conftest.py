@@ -23,6 +23,19 @@ def free_port() -> int:
         return port
 
 
+def run(*command: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a command to completion; a failure shows everything it printed."""
+    done = subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+    )
+    assert done.returncode == 0, f"{command} failed:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
 def newsgraph_command() -> list[str]:
     script = shutil.which("newsgraph", path=str(Path(sys.executable).parent))
     return [script] if script else [sys.executable, "-m", "newsgraph.server.cli"]

@@ -56,7 +56,7 @@ def test_served_over_http(config: Path) -> None:
         query = "{ articles(first: 100) { edges { node { title source excerpt readingTime } } } }"
         result = httpx.post(f"{base}/graphql", json={"query": query}, timeout=10).json()
     assert plugins["reading_time"]["version"] == "0.1.0"
-    assert sources["csv"]["status"] == "ok" and sources["csv"]["article_count"] >= 3
+    assert sources["csv"]["status"] == "ok" and sources["csv"]["counts"]["articles"] >= 3
     nodes = [e["node"] for e in result["data"]["articles"]["edges"] if e["node"]["source"] == "csv"]
     assert len(nodes) >= 3
     for node in nodes:

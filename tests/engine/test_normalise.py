@@ -6,8 +6,9 @@ import pytest
 
 from newsgraph.engine import fields, normalise
 from newsgraph.engine.base_url import BaseUrl
+from newsgraph.engine.ingest import normalise_batch
 from newsgraph.engine.model import Article, article_id
-from newsgraph.engine.sources import Severity
+from newsgraph.engine.sources import RawRecord, Severity, SourceBatch
 
 BASE: dict[str, object] = {
     "title": "T",
@@ -83,7 +84,7 @@ def test_missing_optional_fields_have_documented_defaults() -> None:
     ("changes", "field", "phrase"),
     [
         ({"title": 2021}, "title", "got int 2021"),
-        ({"title": False}, "title", "quote it"),
+        ({"title": False}, "title", "expected text, got boolean False"),
         ({"title": "  "}, "title", "is empty"),
         ({"title": None}, "title", "is required"),
         ({"publishedDateTime": "soon"}, "publishedDateTime", "ISO 8601"),
@@ -107,7 +108,7 @@ def test_errors_in_what_identifies_and_dates_an_article_reject_it(
 @pytest.mark.parametrize(
     ("changes", "field", "phrase"),
     [
-        ({"excerpt": 1.5}, "excerpt", "got float 1.5; quote it so YAML reads it as text; left out"),
+        ({"excerpt": 1.5}, "excerpt", "got float 1.5; left out"),
         ({"quality": "high"}, "quality", "whole number, got str 'high'; left out"),
         ({"heat": True}, "heat", "whole number, got boolean True; left out"),
         ({"category": ["news"]}, "category", "expected text"),
@@ -166,8 +167,7 @@ def test_a_broken_related_story_drops_only_that_story() -> None:
         ("Keeps", None, None),
     ]
     assert warnings == [
-        "related[1].title: expected text, got int 2021; quote it so YAML reads it as text; "
-        "this related story is dropped",
+        "related[1].title: expected text, got int 2021; this related story is dropped",
         "related[2].provider: expected a mapping, got int 5; its provider is left out",
         "related[2].quality: expected a whole number, got str 'x'; left out",
     ]
@@ -265,3 +265,33 @@ def test_topic_slugs() -> None:
     assert topic.keywords == ("a",)
     assert [(f.field, f.severity) for f in findings] == [("keywords[1]", Severity.WARNING)]
     assert normalise.topic({"_id": "x"})[0] is None
+
+
+def test_a_yaml_record_gets_quoting_advice_and_others_do_not() -> None:
+    data = make(title=2024, excerpt=5)
+    yaml_record = RawRecord(data, "a.md", 1, {"title": 2, "excerpt": 3}, syntax="yaml")
+    plain = RawRecord(data, "feed.jsonl:3")
+    yaml_problems = normalise_batch("folder", SourceBatch([yaml_record])).problems
+    plain_problems = normalise_batch("jsonl", SourceBatch([plain])).problems
+    assert [str(p) for p in yaml_problems] == [
+        "a.md:2: error: title: expected text, got int 2024; quote it so YAML reads it as text",
+        "a.md:3: warning: excerpt: expected text, got int 5; left out; "
+        "quote it so YAML reads it as text",
+    ]
+    assert [str(p) for p in plain_problems] == [
+        "feed.jsonl:3: error: title: expected text, got int 2024",
+        "feed.jsonl:3: warning: excerpt: expected text, got int 5; left out",
+    ]
+
+
+def test_a_problem_names_the_key_the_source_maps() -> None:
+    record = RawRecord(make(title=2024), "feed.jsonl:3", keys={"title": "headline"})
+    (problem,) = normalise_batch("jsonl", SourceBatch([record])).problems
+    assert (problem.field, problem.message) == (
+        "headline",
+        "expected text, got int 2024 (newsgraph's title)",
+    )
+    images = make(images=[{"url": 5}])
+    nested = RawRecord(images, "feed.json", keys={"images": "attachments"})
+    (problem,) = normalise_batch("feed", SourceBatch([nested])).problems
+    assert problem.field == "attachments[0].url"

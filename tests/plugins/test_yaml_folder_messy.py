@@ -76,7 +76,7 @@ async def load(root: Path, **options: object) -> tuple[dict[str, Any], list[Loca
         for severity in ("errors", "warnings")
         for p in source["problems"][severity]
     ]
-    assert source["problem_count"] == len(problems)
+    assert source["counts"]["problems"] == len(problems)
     return {node["title"]: node for node in nodes}, problems
 
 

@@ -35,7 +35,7 @@ async def test_healthz() -> None:
     async with running(seeds_app()) as client:  # type: ignore[arg-type]
         health = await client.get("/healthz")
     assert health.status_code == 200
-    assert health.json()["status"] == "ok" and health.json()["articles"] >= 40
+    assert health.json()["status"] == "ok" and health.json()["counts"]["visible"] >= 40
 
 
 @pytest.mark.asyncio

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import argparse
+import json
+import logging
+import sys
 from pathlib import Path
 
 import pytest
 
+from newsgraph import __version__
 from newsgraph.schema.build import sdl
-from newsgraph.server.cli import main
+from newsgraph.server.cli import main, parser
+from newsgraph.server.logs import JsonLines
 from tests.conftest import SEEDS, WriteTree, front_matter
 
 
@@ -41,7 +47,8 @@ def test_validate_reports_every_problem_of_a_file_in_one_run(
         "base_url option to resolve it against",
         f"{where}:8: warning: topics: expected a list, got str 'AI'; left out",
         f"{where}:9: warning: quality: expected a whole number, got str 'high'; left out",
-        "2 article records: 1 articles (1 published), 1 topics; 1 errors, 2 warnings",
+        "2 records read, 1 articles: 1 visible, 0 drafts, 0 duplicates; 1 topics, 1 providers; "
+        "3 problems (1 errors, 2 warnings)",
     ]
 
 
@@ -60,7 +67,7 @@ def test_validate_with_a_base_url_resolves_relative_urls(
     root = write_tree({"three.md": THREE_PROBLEMS})
     assert main(["validate", "--base-url", "https://news.example.org/site", str(root)]) == 0
     out = capsys.readouterr().out
-    assert "1 article records: 1 articles" in out and "0 errors, 2 warnings" in out
+    assert "1 records read, 1 articles" in out and "0 errors, 2 warnings" in out
 
 
 def test_a_base_url_needs_folders_on_the_command_line(
@@ -94,7 +101,7 @@ def test_plugins_command_lists_builtins(capsys: pytest.CaptureFixture[str]) -> N
 def test_sources_command_shows_states(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sources", str(SEEDS)]) == 0
     out = capsys.readouterr().out
-    assert "seeds" in out and "ok" in out and "47" in out
+    assert "seeds" in out and "ok" in out and "47" in out and "43" in out
 
 
 def test_start_up_errors_exit_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -102,3 +109,48 @@ def test_start_up_errors_exit_two(tmp_path: Path, capsys: pytest.CaptureFixture[
     config.write_text("sources: [{type: ftp, name: x}]\n", encoding="utf-8")
     assert main(["sources", "--config", str(config)]) == 2
     assert "unknown source type 'ftp'" in capsys.readouterr().err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"newsgraph {__version__}"
+
+
+def test_every_option_of_every_command_has_help() -> None:
+    root = parser()
+    (commands,) = [a for a in root._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(commands.choices) >= {"serve", "validate", "sources", "plugins", "new-plugin"}
+    for name, command in commands.choices.items():
+        for action in command._actions:
+            assert action.help, f"newsgraph {name} {action.dest} has no help text"
+
+
+def test_a_log_level_outside_the_choices_is_a_clear_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--log-level", "loud"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --log-level: invalid choice: 'loud'" in err
+    assert "'debug'" in err and "Traceback" not in err
+
+
+def test_json_lines_log_records_carry_the_traceback() -> None:
+    try:
+        raise KeyError("tittle")
+    except KeyError:
+        record = logging.LogRecord(
+            "newsgraph", logging.ERROR, __file__, 1, "source %r failed", ("x",), sys.exc_info()
+        )
+    line = JsonLines().format(record)
+    entry = json.loads(line)
+    assert "\n" not in line
+    assert (entry["level"], entry["logger"], entry["message"]) == (
+        "error",
+        "newsgraph",
+        "source 'x' failed",
+    )
+    assert entry["traceback"].endswith("KeyError: 'tittle'")

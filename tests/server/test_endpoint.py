@@ -12,6 +12,7 @@ from newsgraph.server.app import create_app
 from newsgraph.server.config import Config, folder_sources
 from newsgraph.testing import client as running
 from tests.conftest import SEEDS, WriteTree, front_matter
+from tests.server.scrape import answered_by
 
 PAGE = (
     "query($n: Int!, $after: String) { articles(first: $n, after: $after) { totalCount "
@@ -22,10 +23,6 @@ PAGE = (
 
 def app_for(folder: Path, **server: Any) -> Any:
     return create_app(Config(sources=folder_sources([folder]), **server))
-
-
-async def metrics(client: Any) -> dict[str, int]:
-    return dict((await client.get("/-/metrics")).json()["graphql_requests_answered_by"])
 
 
 @pytest.mark.asyncio
@@ -40,7 +37,7 @@ async def test_a_repeated_request_is_answered_from_the_cache_with_the_same_body(
             await client.get("/graphql", params=params),
             await client.get("/graphql", params=params),
         ]
-        answered = await metrics(client)
+        answered = await answered_by(client)
     assert {r.status_code for r in responses} == {200}
     assert len({r.content for r in responses}) == 1
     assert responses[0].headers["content-type"] == "application/json"
@@ -107,7 +104,7 @@ async def test_errors_are_not_cached_and_go_to_strawberry() -> None:
         for _ in range(2):
             response = await client.post("/graphql", json=bad)
             assert "between 0 and 100" in response.json()["errors"][0]["message"]
-        answered = await metrics(client)
+        answered = await answered_by(client)
     assert answered == {"cache": 0, "direct": 0, "strawberry": 2}
 
 

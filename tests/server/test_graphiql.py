@@ -12,6 +12,7 @@ from newsgraph.server.app import create_app
 from newsgraph.server.config import Config, folder_sources
 from newsgraph.testing import client as running
 from tests.conftest import SEEDS
+from tests.server.scrape import answered_by
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8", "Accept-Encoding": "gzip"}
 QUERY = "{ topics { name } }"
@@ -31,8 +32,7 @@ def page_settings(html: str) -> dict[str, Any]:
 
 
 async def answered(client: Any) -> int:
-    counts = (await client.get("/-/metrics")).json()["graphql_requests_answered_by"]
-    return sum(counts.values())
+    return sum((await answered_by(client)).values())
 
 
 @pytest.mark.asyncio

@@ -214,6 +214,32 @@ async def test_hook_select_url() -> None:
     assert node["url"] == node["webUrl"]
 
 
+@pytest.mark.asyncio
+async def test_select_url_sees_the_article_so_one_provider_can_prefer_amp() -> None:
+    seen: list[type] = []
+
+    def select_url(
+        links: Links, preference: UrlPreference, article: Article | Related
+    ) -> str | None:
+        seen.append(type(article))
+        if article.provider is not None and article.provider.domain == chosen:
+            return links.amp_web_url or links.canonical
+        return None
+
+    query = """{ articles(first: 100) { edges { node { webUrl originalUrl ampWebUrl url
+        provider { domain } related { url } } } } }"""
+    plain = await execute(make_app(sources=[SEED_SOURCE]), query)
+    nodes = [edge["node"] for edge in plain["data"]["articles"]["edges"]]
+    chosen = next(n["provider"]["domain"] for n in nodes if n["ampWebUrl"])
+    app = make_app(("amp_for_one", plugin(select_url=select_url)), sources=[SEED_SOURCE])
+    result = await execute(app, query)
+    for node in (edge["node"] for edge in result["data"]["articles"]["edges"]):
+        mine = node["provider"]["domain"] == chosen and node["ampWebUrl"]
+        canonical = node["webUrl"] or node["originalUrl"]
+        assert node["url"] == (node["ampWebUrl"] if mine else canonical)
+    assert Article in seen and Related in seen
+
+
 @strawberry.type
 class ExtraQuery:
     @strawberry.field
@@ -318,7 +344,11 @@ def test_tracing_logs_hook_calls() -> None:
 
     plugins = load_plugins(frozenset(), trace=lines.append)
     plugins.source_types()
-    plugins.select_url(Links("https://a.example/", None), UrlPreference.AMP)
+    plugins.select_url(
+        Links("https://a.example/", None),
+        UrlPreference.AMP,
+        Related("A", Links("https://a.example/", None)),
+    )
     assert any("select_url" in line for line in lines)
 
 
@@ -327,7 +357,7 @@ def test_make_app_runs_without_event_loop_leaks(tmp_path: Path) -> None:
 
     async def main() -> int:
         async with client(app) as http:
-            return (await http.get("/healthz")).json()["articles"]
+            return (await http.get("/healthz")).json()["counts"]["visible"]
 
     assert asyncio.run(main()) == 0
 
@@ -346,3 +376,26 @@ async def test_implementations_may_omit_arguments() -> None:
 
     async with client(make_app(("old", plugin(lifespan=lifespan)))):
         assert events == ["start"]
+
+
+@pytest.mark.asyncio
+async def test_a_plugin_field_that_fails_on_one_article_nulls_only_that_article() -> None:
+    def fussy(article: Article) -> int:
+        if article.title.startswith("A"):
+            raise ValueError("no titles starting with A")
+        return len(article.title)
+
+    def extend_schema() -> SchemaAddition:
+        # Declared non-null, as plugin authors often do: it is served nullable all the same.
+        return SchemaAddition(article_fields=[ArticleField("titleLength", "Int!", fussy)])
+
+    app = make_app(("fussy", plugin(extend_schema=extend_schema)), sources=[SEED_SOURCE])
+    result = await execute(app, "{ articles(first: 100) { edges { node { title titleLength } } } }")
+    nodes = [edge["node"] for edge in result["data"]["articles"]["edges"]]
+    failed = [n for n in nodes if n["title"].startswith("A")]
+    assert failed and len(failed) < len(nodes)
+    assert all(n["titleLength"] is None for n in failed)
+    assert all(n["titleLength"] == len(n["title"]) for n in nodes if n not in failed)
+    assert len(result["errors"]) == len(failed)
+    assert {e["message"] for e in result["errors"]} == {"no titles starting with A"}
+    assert all(e["path"][-1] == "titleLength" for e in result["errors"])

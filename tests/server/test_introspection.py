@@ -26,8 +26,8 @@ async def test_sources_list_at_most_so_many_problems_of_each_kind(
     async with client(app) as http:
         (source,) = (await http.get("/-/sources")).json()
         health = (await http.get("/healthz")).json()
-    assert health["articles"] == PROBLEMS_LISTED + 1
-    assert (source["problem_count"], source["error_count"], source["warning_count"]) == (
+    assert health["counts"]["visible"] == PROBLEMS_LISTED + 1
+    assert (source["counts"]["problems"], source["error_count"], source["warning_count"]) == (
         PROBLEMS_LISTED + 2,
         1,
         PROBLEMS_LISTED + 1,

@@ -79,7 +79,7 @@ async def test_failing_source_leaves_others_serving_then_recovers(app: object) -
         assert "Flaky story" not in [e["node"]["title"] for e in first["edges"]]
         assert states["flaky"]["status"] == "failing"
         assert "ConnectionError: upstream is down" in states["flaky"]["last_error"]
-        assert states["seeds"]["status"] == "ok" and states["seeds"]["article_count"] >= 40
+        assert states["seeds"]["status"] == "ok" and states["seeds"]["counts"]["visible"] >= 40
 
         Flaky.mode = "ok"
         await app.state.runtime.load()  # type: ignore[attr-defined]

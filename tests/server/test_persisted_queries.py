@@ -14,6 +14,7 @@ from newsgraph.server.http_params import Params
 from newsgraph.server.persisted_queries import AutomaticPersistedQueries, Document
 from newsgraph.testing import client, make_app
 from tests.conftest import SEEDS
+from tests.server.scrape import answered_by
 
 SEED_SOURCE = SourceConfig("yaml_folder", "seeds", {"path": str(SEEDS)})
 QUERY = "query Topics { topics { id name } }"
@@ -52,7 +53,7 @@ async def test_automatic_persisted_queries_round_trip() -> None:
         )
         plain = await http.post("/graphql", json={"query": QUERY})
         again = await http.get("/graphql", params=hash_only_get())
-        answered = (await http.get("/-/metrics")).json()["graphql_requests_answered_by"]
+        answered = await answered_by(http)
     # The fast lane serves persisted queries too: the direct executor, then the cache.
     assert answered == {"cache": 1, "direct": 4, "strawberry": 0}
     assert again.json() == by_get.json()

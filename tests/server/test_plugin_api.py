@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import inspect
 import re
 
+import pytest
+
 from newsgraph import hookspecs, plugin_api
+from newsgraph.server.plugin_manager import PluginError
+from newsgraph.testing import make_app
 from tests.conftest import ROOT
 
 EXPECTED_API = {
@@ -74,3 +80,40 @@ def test_hook_reference_lists_every_hook_with_its_exact_signature() -> None:
     for name, signature in signatures.items():
         assert f"## {name}" in reference, f"docs/plugins/hooks.md lacks a section for {name}"
         assert signature in reference, f"docs/plugins/hooks.md: signature of {name} differs"
+
+
+def model_reference() -> str:
+    return (ROOT / "docs" / "plugins" / "model.md").read_text("utf-8")
+
+
+def documented_attributes(name: str) -> list[tuple[str, str]]:
+    """The (attribute, type) rows of a type's table in docs/plugins/model.md."""
+    section = re.search(rf"^## {name}\n(.*?)(?=^## |\Z)", model_reference(), re.M | re.S)
+    assert section, f"docs/plugins/model.md lacks a section for {name}"
+    rows = re.findall(r"^\| `(\w+)` \| `(.+?)` \|", section.group(1), re.M)
+    return [(attribute, kind.replace("\\|", "|")) for attribute, kind in rows]
+
+
+def test_model_reference_lists_every_attribute_of_every_public_dataclass() -> None:
+    documented = 0
+    for name in plugin_api.__all__:
+        value = getattr(plugin_api, name)
+        if isinstance(value, type) and dataclasses.is_dataclass(value):
+            expected = [(f.name, str(f.type)) for f in dataclasses.fields(value)]
+            assert documented_attributes(name) == expected, name
+            documented += 1
+    assert documented >= 12
+
+
+def test_model_reference_lists_every_member_of_every_public_enumeration() -> None:
+    for name in plugin_api.__all__:
+        value = getattr(plugin_api, name)
+        if isinstance(value, type) and issubclass(value, enum.Enum):
+            members = ", ".join(f"`{member.name}`" for member in value)
+            assert f"| `{name}` | {members} |" in model_reference(), name
+
+
+def test_make_app_refuses_settings_for_a_plugin_the_test_did_not_name() -> None:
+    # reading_time is installed (the example plugin), but this test does not pass it.
+    with pytest.raises(PluginError, match=r"^plugins\.reading_time: no plugin of that name"):
+        make_app(settings={"reading_time": {"words_per_minute": 100}})

@@ -98,7 +98,7 @@ def extend_schema() -> SchemaAddition | None:
         article_fields=[
             ArticleField(
                 name="readingTime",
-                type="Int!",
+                type="Int",
                 resolve=reading_time,
                 description="Whole minutes (at least 1) to read the title and the excerpt.",
             )

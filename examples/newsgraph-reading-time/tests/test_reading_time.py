@@ -209,9 +209,9 @@ async def test_the_sample_serves_with_reading_times_and_shows_in_introspection()
         "Community garden doubles its harvest",
     ]
     assert all(n["readingTime"] == 1 for n in nodes)
-    assert [(s["name"], s["status"], s["article_count"], s["problem_count"]) for s in sources] == [
-        ("sample", "ok", 3, 0)
-    ]
+    assert [
+        (s["name"], s["status"], s["counts"]["visible"], s["error_count"]) for s in sources
+    ] == [("sample", "ok", 3, 0)]
     assert plugins["reading_time"]["hooks"] == [
         "configure_plugin",
         "extend_schema",

@@ -122,7 +122,7 @@ async def test_a_fault_keeps_the_last_good_articles(feed_server: FeedServer, fau
     assert str(state["last_error"]).startswith(("FetchError: ", "DocumentError: "))
     assert url in str(state["last_error"])
     assert message in str(state["last_error"])
-    assert state["last_success"] is not None and state["article_count"] == 3
+    assert state["last_success"] is not None and state["counts"]["records_read"] == 3
     assert rt.catalog is good, "the catalog is kept as it was"
     assert any(p.message.startswith("source failed: ") for p in ingested.problems)
 
@@ -178,7 +178,9 @@ async def test_sources_view_shows_the_feed_details(feed_server: FeedServer) -> N
         "headers": ["Authorization"],
     }
     # The item that is not an object, and the item whose date cannot be read: both errors.
-    assert (state["article_count"], state["problem_count"], state["error_count"]) == (3, 2, 2)
+    counts = state["counts"]
+    assert (counts["records_read"], counts["articles"], counts["problems"]) == (3, 2, 2)
+    assert (state["error_count"], state["warning_count"]) == (2, 0)
     assert state["problems"] == {
         "errors": [
             {

@@ -1,0 +1,151 @@
+"""Prometheus metrics of one app, in a registry of its own (so that two apps in one process,
+as in tests, never share counts).
+
+Requests are counted and timed by `RequestMetrics`, an ASGI middleware outside every other;
+everything the runtime and the GraphQL endpoint already count (sources, the snapshot, loads,
+the response cache, which path answered) is read when the metrics are scraped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    Metric,
+    SummaryMetricFamily,
+)
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from newsgraph.server.response_cache import ResponseCache
+from newsgraph.server.runtime import Runtime
+
+ERROR_CODE = "newsgraph_error_code"
+"""The `request.state` attribute where the GraphQL endpoint leaves the first error's
+`extensions.code`, for the `code` label."""
+
+
+class Metrics:
+    """The app's registry and the request metrics written to it."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "newsgraph_http_requests",
+            "HTTP requests answered, by route, method, status and GraphQL error code.",
+            ["route", "method", "status", "code"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "newsgraph_http_request_duration_seconds",
+            "Time from a request's arrival to the end of its response, by route.",
+            ["route"],
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "newsgraph_http_requests_in_flight",
+            "HTTP requests being answered now.",
+            registry=self.registry,
+        )
+
+    def watch(self, runtime: Runtime, cache: ResponseCache, answered: dict[str, int]) -> None:
+        """Read the runtime's and the endpoint's own counts at every scrape."""
+        self.registry.register(_RuntimeCollector(runtime, cache, answered))
+
+
+class RequestMetrics:
+    """Counts and times every HTTP request; the route label is the route's path template,
+    or `unmatched`, so that URLs clients make up cannot grow the label set."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500  # if the app raises before it answers
+        started = time.perf_counter()
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        self.metrics.in_flight.inc()
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            self.metrics.in_flight.dec()
+            route = getattr(scope.get("route"), "path", "unmatched")
+            code = scope.get("state", {}).get(ERROR_CODE, "")
+            self.metrics.requests.labels(route, scope["method"], str(status), code).inc()
+            self.metrics.latency.labels(route).observe(time.perf_counter() - started)
+
+
+class _RuntimeCollector(Collector):
+    def __init__(self, runtime: Runtime, cache: ResponseCache, answered: dict[str, int]) -> None:
+        self.runtime = runtime
+        self.cache = cache
+        self.answered = answered
+
+    def collect(self) -> Iterator[Metric]:
+        runtime = self.runtime
+        lookups = CounterMetricFamily(
+            "newsgraph_response_cache_lookups",
+            "Response-cache lookups, by result.",
+            labels=["result"],
+        )
+        lookups.add_metric(["hit"], self.cache.hits)
+        lookups.add_metric(["miss"], self.cache.misses)
+        yield lookups
+        answered = CounterMetricFamily(
+            "newsgraph_graphql_requests",
+            "GraphQL requests, by what answered them: cache, direct executor or strawberry.",
+            labels=["answered_by"],
+        )
+        for path, requests in self.answered.items():
+            answered.add_metric([path], requests)
+        yield answered
+        counts = GaugeMetricFamily(
+            "newsgraph_source_articles",
+            "Each source's counts (docs/user-guide.md#counts): records_read, articles, "
+            "visible, drafts, duplicates, problems.",
+            labels=["source", "count"],
+        )
+        for name, source_counts in runtime.ingested.counts.items():
+            for word, value in source_counts.as_dict().items():
+                counts.add_metric([name, word], value)
+        yield counts
+        up = GaugeMetricFamily(
+            "newsgraph_source_up", "1 if the source's last load succeeded.", labels=["source"]
+        )
+        success = GaugeMetricFamily(
+            "newsgraph_source_last_success_timestamp_seconds",
+            "When the source last loaded, as a Unix time.",
+            labels=["source"],
+        )
+        for state in runtime.states.values():
+            up.add_metric([state.name], 1 if state.status == "ok" else 0)
+            if state.last_success is not None:
+                success.add_metric([state.name], state.last_success.timestamp())
+        yield up
+        yield success
+        loads = SummaryMetricFamily(
+            "newsgraph_load_duration_seconds",
+            "Loads of the sources (start-up, reloads, polls) and the time they took.",
+            count_value=runtime.load_count,
+            sum_value=runtime.load_seconds,
+        )
+        yield loads
+        yield GaugeMetricFamily(
+            "newsgraph_snapshot_version",
+            "The catalog snapshot served: it goes up by one each time the catalog is rebuilt.",
+            value=runtime.snapshot_version,
+        )
