@@ -55,3 +55,21 @@ def backward(bits: int, start: int, stop: int) -> Iterator[int]:
         highest = rest.bit_length() - 1
         yield highest
         rest ^= 1 << highest
+
+
+def skip(bits: int, start: int, stop: int, count: int) -> int:
+    """The position after the first `count` members from `start` (`stop` when there are no
+    more): where a page that skips them starts."""
+    rest = (bits & span(start, stop)) >> start
+    if rest.bit_count() <= count:
+        return stop
+    # The least width holding `count + 1` members, found by bisection over popcounts: about
+    # log2(size) steps whatever `count` is, so page 400 costs what page 2 does.
+    low, high = 0, rest.bit_length()
+    while low < high:
+        middle = (low + high) // 2
+        if (rest & ((1 << middle) - 1)).bit_count() > count:
+            high = middle
+        else:
+            low = middle + 1
+    return start + low - 1

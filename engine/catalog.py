@@ -176,6 +176,11 @@ class Catalog:
     def topics(self) -> list[TopicEntry]:
         return list(self._topics.values())
 
+    @property
+    def taxonomy(self) -> tuple[Topic, ...]:
+        """The taxonomy's topics, in the order they were loaded."""
+        return self._taxonomy
+
     def _topic_key(self, name_or_id: str) -> str | None:
         key = name_or_id.casefold()
         return key if key in self._topics else self._topic_ids.get(key)

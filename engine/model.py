@@ -75,6 +75,15 @@ class Article:
     topics: tuple[str, ...] = ()
     images: tuple[Image, ...] = ()
     related: tuple[Related, ...] = ()
+    # Kept for the static JSON API and feeds (docs/static-api.md); not all are in the schema.
+    content: str | None = None
+    source_url: str | None = None
+    highlight: str | None = None
+    updated_date_time: datetime | None = None
+    locale: str | None = None
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    path: str | None = None  # the record's own `path` (a Jekyll site's, such as `_news/x.md`)
     origin: str = ""  # where the record was read: a file path or a URL
     source: str = ""  # the name of the configured source that produced it
 
@@ -89,6 +98,8 @@ class Topic:
     parent: str | None = None
     keywords: tuple[str, ...] = ()
     in_taxonomy: bool = True
+    # The topic's other APIs, by name (`news` → its URL), as the taxonomy lists them.
+    services: tuple[tuple[str, str], ...] = ()
 
 
 def article_id(canonical_url: str) -> str:

@@ -33,6 +33,7 @@ from newsgraph.engine.fields import (
     Record,
     describe,
     flag,
+    mapping,
     moment,
     nonblank_text,
     url,
@@ -125,6 +126,20 @@ def _links(record: Record, found: Findings, base: BaseUrl | None) -> Links | Non
     if canonical is None:
         return None
     return Links(web_url, original_url, amp_web_url, cdn_amp_web_url)
+
+
+def _names(record: Record, field: str, found: Findings) -> tuple[str, ...]:
+    """A list of names (`tags`, `categories`): repeats dropped, a bad entry drops itself."""
+    names: list[str] = []
+    for index, item in enumerate(found.optional_list(record, field)):
+        if not isinstance(item, str) or not item.strip():
+            error = FieldError(f"{field}[{index}]", f"expected a name, got {describe(item)}")
+            found.warn(error, "this entry is dropped")
+            continue
+        name = _shared(item.strip())
+        if name not in names:
+            names.append(name)
+    return tuple(names)
 
 
 def _topics(record: Record, found: Findings) -> tuple[str, ...]:
@@ -229,6 +244,15 @@ def article(
     images = _images(record, found, base_url)
     key = "" if links is None else article_id(links.canonical)
     related = _related(record, found, base_url, key)
+    content = found.optional_text(record, "content")
+    source_url = found.optional_url(record, "sourceUrl", base_url)
+    highlight = found.optional_text(record, "highlight")
+    updated_date_time = found.optional(moment, record, "updatedDateTime")
+    locale = found.optional_text(record, "locale")
+    # A Jekyll record names one `category`; an API item lists `categories`.
+    categories = _names(record, "categories", found) or ((category,) if category else ())
+    tags = _names(record, "tags", found)
+    path = found.optional_text(record, "path")
     if title is None or links is None or published_date_time is None:
         return None, found.found
     return Article(
@@ -247,6 +271,14 @@ def article(
         topics=topics,
         images=images,
         related=related,
+        content=content,
+        source_url=source_url,
+        highlight=highlight,
+        updated_date_time=updated_date_time,
+        locale=locale,
+        categories=categories,
+        tags=tags,
+        path=path,
         origin=origin,
         source=source,
     ), found.found
@@ -273,6 +305,7 @@ def topic(record: Record) -> tuple[Topic | None, list[Finding]]:
             error = FieldError(f"keywords[{index}]", f"expected text, got {describe(item)}")
             found.warn(error, "this keyword is dropped")
     given_id = found.optional_text(record, "_id")
+    services = _services(record, found)
     shortname = found.optional_text(record, "shortname")
     parent = found.optional_text(record, "parent")
     if name is None:
@@ -283,4 +316,18 @@ def topic(record: Record) -> tuple[Topic | None, list[Finding]]:
         shortname=shortname,
         parent=parent,
         keywords=tuple(keywords),
+        services=services,
     ), found.found
+
+
+def _services(record: Record, found: Findings) -> tuple[tuple[str, str], ...]:
+    """A topic's `services` (name → URL), in the order given; a bad entry drops itself."""
+    given = found.optional(mapping, record, "services") or {}
+    services = []
+    for name, address in given.items():
+        if isinstance(name, str) and isinstance(address, str):
+            services.append((name, address))
+        else:
+            error = FieldError(f"services.{name}", f"expected a URL, got {describe(address)}")
+            found.warn(error, "this service is dropped")
+    return tuple(services)

@@ -33,6 +33,7 @@ class Indexed(Protocol[T_co]):
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_NUMBER = 10_000
 
 
 class Visibility(Enum):
@@ -224,6 +225,17 @@ def window(first: int | None, last: int | None) -> tuple[int | None, int | None]
     return first, last
 
 
+def page_offset(page: int | None, first: int | None, last: int | None) -> int:
+    """How many articles page number `page` (1-based, of `first` articles each) skips."""
+    if page is None:
+        return 0
+    if not 1 <= page <= MAX_PAGE_NUMBER:
+        raise ValueError(f"page must be between 1 and {MAX_PAGE_NUMBER}, got {page}")
+    if last is not None:
+        raise ValueError("page counts pages of `first` articles forward; it cannot go with last")
+    return (page - 1) * (DEFAULT_PAGE_SIZE if first is None else first)
+
+
 class Selection:
     """The articles matching a filter, in the order of `orders`.
 
@@ -279,6 +291,22 @@ class Selection:
             return (items[index] for index in range(start, stop))
         return (items[index] for index in bitset.forward(self._members, start, stop))
 
+    def _skip(self, start: int, stop: int, count: int) -> int:
+        """The index after the first `count` items from `start`."""
+        if not count:
+            return start
+        if self._members is not None:
+            return bitset.skip(self._members, start, stop, count)
+        if self._keep is None:
+            return min(stop, start + count)
+        keep = self._keep[0]
+        for index in range(start, stop):
+            if keep(index):
+                count -= 1
+                if count < 0:
+                    return index
+        return stop
+
     def _backward(self, start: int, stop: int) -> Iterator[Article]:
         items = self._items
         if self._keep is not None:
@@ -306,8 +334,11 @@ class Selection:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        page: int | None = None,
     ) -> Page:
-        """The window Relay defines: after `after`, before `before`, then `first`, then `last`."""
+        """The window Relay defines: after `after`, before `before`, then `first`, then `last`;
+        `page` N skips the N - 1 pages of `first` articles that come before it."""
+        skipped = page_offset(page, first, last)
         first, last = window(first, last)
         low, high = self._start, self._stop
         if after is not None:
@@ -316,6 +347,7 @@ class Selection:
         if before is not None:
             key = self._key(before)
             high = min(high, max(low, bisect_left(self._keys, key, self._start, self._stop)))
+        low = self._skip(low, high, skipped)
         if first is not None:
             taken = _take(self._forward(low, high), first + 1)
             has_next = len(taken) > first
@@ -324,7 +356,9 @@ class Selection:
                 articles = articles[len(articles) - last :]
                 has_previous = True
             else:
-                has_previous = after is not None and _any(self._backward(self._start, low))
+                has_previous = (after is not None or skipped > 0) and _any(
+                    self._backward(self._start, low)
+                )
             return Page(articles, has_next, has_previous)
         assert last is not None
         taken = _take(self._backward(low, high), last + 1)

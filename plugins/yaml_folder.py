@@ -188,8 +188,10 @@ class YamlFolderSource:
         )
         with collector_paused():
             parsed = yaml_cache.load_results(cache_file, header, files, partial(self._parse, files))
+            site_folder = self.root.resolve().name
             for name in files:
-                self._add(batch, prefix + name, parsed[name])
+                site_path = f"{site_folder}/{name.replace(os.sep, '/')}"
+                self._add(batch, prefix + name, parsed[name], site_path)
         return batch
 
     def _parse(self, files: dict[str, Stat], names: list[str]) -> Iterator[Chunk]:
@@ -201,7 +203,7 @@ class YamlFolderSource:
         for group, blob in zip(groups, blobs, strict=True):
             yield Chunk.of(tuple(group), tuple(files[name] for name in group), blob)
 
-    def _add(self, batch: SourceBatch, origin: str, parsed: Parsed) -> None:
+    def _add(self, batch: SourceBatch, origin: str, parsed: Parsed, site_path: str) -> None:
         if isinstance(parsed, tuple):
             message, line, field = parsed
             batch.problems.append(Problem(origin, message, line, field, source=self.name))
@@ -209,6 +211,8 @@ class YamlFolderSource:
         for data, line, field_lines in parsed:
             kind = _kind(data)
             if kind == "article":
+                # Jekyll's `path`: the file relative to the site, whose collection this is.
+                data.setdefault("path", site_path)
                 batch.articles.append(
                     RawRecord(data, origin, line, field_lines, self.base_url, syntax="yaml")
                 )

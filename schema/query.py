@@ -65,7 +65,8 @@ class Query:
     @field(
         "Articles matching `topic` (a name or id) and every condition of `filter`: newest "
         "first, or by relevance when searching, unless `sort` says otherwise. Page forward "
-        "with `first`/`after`, backward with `last`/`before` (at most 100; 25 by default).",
+        "with `first`/`after`, backward with `last`/`before` (at most 100; 25 by default), or "
+        "jump to page number `page` (1-based, of `first` articles; at most 10,000).",
         graphql_type=ArticleConnection,
     )
     def articles(
@@ -78,9 +79,10 @@ class Query:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        page: int | None = None,
     ) -> Connection:
         where = narrowed(to_filter(filter), topic=topic)
-        return connection(info, where, sort, first, after, last, before)
+        return connection(info, where, sort, first, after, last, before, page)
 
     @field("Every topic: the taxonomy's and those named on articles.", graphql_type=list[Topic])
     def topics(self, info: Info) -> list[TopicEntry]:

@@ -86,9 +86,10 @@ class Provider(Node):
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        page: int | None = None,
     ) -> Connection:
         where = narrowed(to_filter(filter), provider=parent.domain)
-        return connection(info, where, sort, first, after, last, before)
+        return connection(info, where, sort, first, after, last, before, page)
 
 
 @strawberry.type(description="A topic: from the taxonomy, or named on articles only.")
@@ -146,9 +147,10 @@ class Topic(Node):
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        page: int | None = None,
     ) -> Connection:
         where = narrowed(to_filter(filter), topic=parent.topic.name)
-        return connection(info, where, sort, first, after, last, before)
+        return connection(info, where, sort, first, after, last, before, page)
 
 
 @strawberry.type(description="Fields shared by everything that has a story's URLs.")
@@ -395,18 +397,19 @@ def connection(
     after: str | None,
     last: int | None,
     before: str | None,
+    page: int | None = None,
 ) -> Connection:
     """One page of the articles matching `where`, in the requested order."""
     context = _context(info)
     if where.visibility is not Visibility.PUBLISHED and not context.preview:
         raise ValueError("drafts are visible only to requests carrying the preview credential")
     selection = context.catalog.select(where, to_orders(sort))
-    page = selection.page(first, after, last, before)
-    edges = [Edge(article, selection, where.search) for article in page.articles]
+    found = selection.page(first, after, last, before, page)
+    edges = [Edge(article, selection, where.search) for article in found.articles]
     page_info = PageInfo(
-        has_next_page=page.has_next,
-        has_previous_page=page.has_previous,
-        start_cursor=selection.cursor(page.articles[0]) if page.articles else None,
-        end_cursor=selection.cursor(page.articles[-1]) if page.articles else None,
+        has_next_page=found.has_next,
+        has_previous_page=found.has_previous,
+        start_cursor=selection.cursor(found.articles[0]) if found.articles else None,
+        end_cursor=selection.cursor(found.articles[-1]) if found.articles else None,
     )
     return Connection(selection, edges, page_info)
