@@ -24,10 +24,17 @@ TOPICS_INDEX = "topics/index.json"
 
 @dataclass(frozen=True, slots=True)
 class Site:
-    """What the API says that no record does."""
+    """What the API and the feeds say that no record does."""
 
+    url: str = "http://localhost"  # the site's URL with its base path, without a final /
+    path: str = "/api"  # where the API is, under `url`
+    title: str = "News"  # the feeds' title (a topic's feed adds the topic's name)
     locale: str = "en-us"  # an article's `locale` when its record has none
-    page_size: int = 25  # articles per page (at most 100)
+    page_size: int = 25  # articles per page (at most 100), and per feed
+
+    def address(self, path: str) -> str:
+        """The absolute URL of a path of the API."""
+        return f"{self.url}{self.path}/{path}"
 
 
 def timestamp(moment: datetime) -> str:
@@ -146,19 +153,11 @@ def listings(catalog: Catalog) -> Iterator[tuple[str, Topic | None]]:
             yield f"news/{entry.topic.id}", entry.topic
 
 
-def paths(catalog: Catalog, site: Site) -> Iterator[str]:
-    """Every path of the API under its base path."""
-    yield TOPICS_INDEX
-    for folder, topic in listings(catalog):
-        yield f"{folder}/index.json"
-        for number in range(1, page_count(catalog, topic, site) + 1):
-            yield f"{folder}/page/{number}/index.json"
-
-
-def _listing(catalog: Catalog, folder: str) -> tuple[Topic | None, str] | None:
-    """The listing a path under `news/` belongs to, and the rest of the path."""
+def listing(catalog: Catalog, folder: str) -> tuple[Topic | None, str] | None:
+    """The listing a path under `news/` belongs to (its topic, None for every article), and
+    the rest of the path; None when no listing has that path."""
     head, _, rest = folder.partition("/")
-    if head == "index.json" or head == "page":
+    if head in ("", "index.json", "page"):
         return None, folder
     entry = catalog.topic(id=head)
     if entry is None or not (entry.positions or entry.topic.in_taxonomy):
@@ -184,7 +183,7 @@ def document(catalog: Catalog, site: Site, path: str) -> object | None:
         return topics_index(catalog)
     if not path.startswith("news/"):
         return None
-    found = _listing(catalog, path.removeprefix("news/"))
+    found = listing(catalog, path.removeprefix("news/"))
     if found is None:
         return None
     topic, rest = found

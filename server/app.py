@@ -26,6 +26,7 @@ from newsgraph.server.metrics import Metrics, RequestMetrics
 from newsgraph.server.plugin_manager import PluginError, Plugins
 from newsgraph.server.readiness import not_ready
 from newsgraph.server.runtime import Runtime
+from newsgraph.server.static_api import routes as static_routes
 
 log = logging.getLogger("newsgraph")
 
@@ -56,6 +57,7 @@ def _routes(runtime: Runtime, endpoint: GraphQLEndpoint) -> list[BaseRoute]:
         Route("/graphql", endpoint, methods=["GET", "HEAD", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        *static_routes(runtime),
     ]
     if runtime.config.graphiql:
         routes.append(graphiql_files())

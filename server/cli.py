@@ -121,6 +121,33 @@ def _new_plugin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_static(args: argparse.Namespace) -> int:
+    from newsgraph.server.export_static import export
+    from newsgraph.server.static_api import site
+
+    config = _config(args)
+    if args.site_url is not None:
+        config = config.model_copy(update={"site_url": args.site_url})
+    if config.static_api_path is None:
+        raise ConfigError("export-static writes the tree at server.static_api_path, which is unset")
+    if config.site_url is None:
+        raise ConfigError(
+            "export-static needs the site's URL for the feeds' links: "
+            "give --site-url or set server.site_url"
+        )
+    runtime = Runtime(config)
+    ingested = asyncio.run(runtime.load())
+    for problem in ingested.errors:
+        print(problem, file=sys.stderr)
+    done = export(ingested.catalog, site(config, config.site_url), Path(args.out))
+    print(
+        f"{done.files} files under {Path(args.out) / config.static_api_path.strip('/')}: "
+        f"{done.written} rewritten, {done.files - done.written} unchanged, "
+        f"{done.removed} removed"
+    )
+    return 0
+
+
 def _emit(text: str, output: str, what: str) -> int:
     """Print `text`, or write it to the file `output` and say so."""
     if output == "-":
@@ -140,6 +167,20 @@ def _config_schema(args: argparse.Namespace) -> int:
     if args.markdown:
         return _emit(settings_reference(), args.output, "the settings reference")
     return _emit(config_schema_text(), args.output, "the JSON Schema of newsgraph.yaml")
+
+
+def _add_folders(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="content folders to read instead of the configured sources",
+    )
+    parser.add_argument(
+        "--base-url",
+        help="the site URL (with its base path) that relative URLs in the folders resolve against",
+    )
+    return parser
 
 
 def parser() -> argparse.ArgumentParser:
@@ -163,17 +204,7 @@ def parser() -> argparse.ArgumentParser:
         default="text",
         help="text lines, or one JSON object per line for log collectors (default: text)",
     )
-    folders = argparse.ArgumentParser(add_help=False)
-    folders.add_argument(
-        "paths",
-        nargs="*",
-        metavar="PATH",
-        help="content folders to read instead of the configured sources",
-    )
-    folders.add_argument(
-        "--base-url",
-        help="the site URL (with its base path) that relative URLs in the folders resolve against",
-    )
+    folders = _add_folders(argparse.ArgumentParser(add_help=False))
     common = [config, logging]
 
     serve = commands.add_parser(
@@ -218,6 +249,17 @@ def parser() -> argparse.ArgumentParser:
         "--output", "-o", default="-", help="the file to write (default: - for stdout)"
     )
     export.set_defaults(run=_export_schema)
+
+    static = commands.add_parser(
+        "export-static",
+        parents=common,
+        help="write the static JSON API and the feeds as files under OUT",
+    )
+    # OUT comes before the folders, which take every other positional argument.
+    static.add_argument("out", metavar="OUT", help="the folder to write (the site's root)")
+    _add_folders(static)
+    static.add_argument("--site-url", help="the site's URL with its base path (server.site_url)")
+    static.set_defaults(run=_export_static)
 
     settings = commands.add_parser(
         "config-schema",

@@ -237,6 +237,36 @@ class ServerSettings(BaseModel):
         default=16 * 1024 * 1024, description="The most bytes of automatic persisted queries kept."
     )
 
+    # The sites' static JSON API and feeds (issue 17).
+    static_api_path: str | None = Field(
+        default="/api",
+        pattern=r"^(/[A-Za-z0-9._~-]+)+$",
+        description="Where the sites' static JSON API and the feeds are served "
+        "(`/api/news/index.json`, docs/static-api.md); null turns them off.",
+    )
+    site_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description="The site's URL with its base path, such as `https://example.org/news`: the "
+        "links of feeds and of `export-static`. Unset: feeds served live link to the request's host.",
+    )
+    site_title: str = Field(
+        default="News",
+        min_length=1,
+        description="The feeds' title; a topic's feed adds the topic's name.",
+    )
+    site_locale: str = Field(
+        default="en-us",
+        min_length=1,
+        description="The static API's `locale` for articles whose records name none.",
+    )
+    static_page_size: Count = Field(
+        default=25,
+        ge=1,
+        le=100,
+        description="Articles per page of the static JSON API, and per feed.",
+    )
+
     @model_validator(mode="after")
     def _http_rules(self) -> ServerSettings:
         if self.cors_allow_credentials and "*" in self.cors_allow_origins:
