@@ -247,8 +247,8 @@ class ServerSettings(BaseModel):
     site_url: str | None = Field(
         default=None,
         pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
-        description="The site's URL with its base path, such as `https://example.org/news`: the "
-        "links of feeds and of `export-static`. Unset: feeds served live link to the request's host.",
+        description="The site's URL with its base path, such as `https://example.org/news`: "
+        "the links of feeds and of `export-static`. Unset: live feeds link to the request's host.",
     )
     site_title: str = Field(
         default="News",

@@ -30,6 +30,12 @@ COPIED = (
     "topics",
     "related",
     "category",
+    "categories",
+    "tags",
+    "path",
+    "sourceUrl",
+    "highlight",
+    "updatedDateTime",
 )
 # The page number in a path: `/page/2/index.json` (current layout) or `/page2/` (legacy).
 _PAGE_NUMBER = re.compile(r"/page/?(\d+)(?=/|$)")
@@ -56,6 +62,10 @@ def record(item: Mapping[str, object], provider: Mapping[str, str] | None) -> di
     categories = item.get("categories")
     if "category" not in data and isinstance(categories, list) and categories:
         data["category"] = categories[0]
+    content = item.get("content")
+    # The sites write an empty body as "" (or "\r\n" on legacy pages): nothing to keep.
+    if content is not None and not (isinstance(content, str) and not content.strip()):
+        data["content"] = content
     if item.get("images") is not None:
         data["images"] = _images(item["images"])
     given = item.get("provider")

@@ -188,6 +188,8 @@ class Generator:
                 return rng.choice([0, 1, 2, 3, 5, 25, 100] * 6 + [101, -1])
             case "after" | "before":
                 return rng.choice(self.cursors * 6 + ["bm90IGEgY3Vyc29y"])
+            case "page":
+                return rng.choice([1, 2, 3, 5, 40] * 6 + [0, 10_001])
             case "id":
                 return rng.choice(self.ids)
             case "ids":
@@ -347,6 +349,20 @@ ODD_QUERIES: list[tuple[str, dict[str, Any]]] = [
         "related { title url(prefer: AMP_CACHE) article { id } } topics { id } } } } }",
         {},
     ),
+    (
+        "{ articles(first: 2, page: 3) { edges { node { id } } "
+        "pageInfo { hasPreviousPage hasNextPage startCursor endCursor } } }",
+        {},
+    ),
+    (
+        'query($after: String) { topic(name: "AI") { articles(first: 1, page: 2, after: $after, '
+        "sort: [{field: TITLE, direction: ASC}]) { edges { cursor node { title } } } } }",
+        {"after": None},
+    ),
+    ("{ providers { articles(page: 2) { totalCount edges { node { id } } } } }", {}),
+    ("{ articles(first: 5, page: 1000) { edges { node { id } } pageInfo { hasNextPage } } }", {}),
+    ("{ articles(last: 2, page: 2) { totalCount } }", {}),  # an error: page goes forward
+    ("{ articles(page: 0) { totalCount } }", {}),
     ("{ articles(first: 101) { totalCount } }", {}),  # an error: the executor declines
     ('{ articles(after: "nonsense") { totalCount } }', {}),
     ('{ article(id: "x", url: "y") { id } }', {}),
