@@ -42,6 +42,16 @@ def _write(path: Path, body: bytes) -> bool:
     return True
 
 
+def _remove(root: Path, path: str) -> None:
+    """Remove a file of an earlier export, and the folders it leaves empty."""
+    file = root / path
+    file.unlink(missing_ok=True)
+    for folder in file.parents:
+        if folder == root or any(folder.iterdir()):
+            return
+        folder.rmdir()
+
+
 def export(catalog: Catalog, site: Site, out: Path) -> Exported:
     """Write the tree of `catalog` under `out`, at the API's base path (`out/api/...`)."""
     root = out / site.path.strip("/")
@@ -56,6 +66,6 @@ def export(catalog: Catalog, site: Site, out: Path) -> Exported:
         written += _write(root / path, rendered.body)
     stale = sorted(before - set(paths))
     for path in stale:
-        (root / path).unlink(missing_ok=True)
+        _remove(root, path)
     _write(manifest, "".join(f"{path}\n" for path in sorted(paths)).encode("utf-8"))
     return Exported(len(paths), written, len(stale))
