@@ -373,3 +373,59 @@ def test_searches_agree_with_a_plain_sorted_list(where: ArticleFilter, orders: l
     assert walk_forward(selection, 4) == expected
     assert walk_backward(selection, 3) == expected
     assert sum(count for _, count in selection.facets().types) == len(expected)
+
+
+PAGED_FILTERS = [
+    ArticleFilter(),  # the whole order
+    ArticleFilter(topics_any=("AI",)),  # one index, walked as it is
+    ArticleFilter(topics_any=("AI",), providers=("b.example",)),  # a set of positions
+    ArticleFilter(search="alpha"),  # by relevance: the search's ranking
+    ArticleFilter(search="alpha", types=("article",)),  # the ranking, kept by a filter
+]
+
+
+@pytest.mark.parametrize("where", PAGED_FILTERS)
+@pytest.mark.parametrize("orders", [(), (Order(SortField.TITLE, descending=False),)])
+def test_page_numbers_give_the_pages_that_cursors_walk_to(
+    where: ArticleFilter, orders: tuple[Order, ...]
+) -> None:
+    selection = Catalog(varied(300), TAXONOMY).select(where, orders)
+    everything = list(selection)
+    assert len(everything) > 12
+    for size in (1, 5, 7):
+        walked, after, number = [], None, 1
+        while True:
+            by_cursor = selection.page(first=size, after=after)
+            by_number = selection.page(first=size, page=number)
+            assert by_number.articles == by_cursor.articles
+            assert by_number.articles == everything[(number - 1) * size : number * size]
+            assert by_number.has_next == by_cursor.has_next
+            assert by_number.has_previous == (number > 1)
+            walked += by_number.articles
+            if not by_cursor.has_next:
+                break
+            after, number = selection.cursor(by_cursor.articles[-1]), number + 1
+        assert walked == everything
+        past = selection.page(first=size, page=number + 1)
+        assert past.articles == [] and not past.has_next and past.has_previous
+
+
+def test_a_page_number_counts_from_a_cursor() -> None:
+    selection = Catalog(varied(300), TAXONOMY).select(ArticleFilter(topics_any=("AI",)))
+    everything = list(selection)
+    after = selection.cursor(everything[4])
+    assert selection.page(first=3, after=after, page=2).articles == everything[8:11]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"page": 0}, "page must be between 1 and 10000, got 0"),
+        ({"page": 10_001}, "page must be between 1 and 10000, got 10001"),
+        ({"last": 2, "page": 2}, "it cannot go with last"),
+    ],
+)
+def test_page_numbers_out_of_bounds_are_refused(arguments: dict[str, int], message: str) -> None:
+    selection = Catalog(varied()).select(ArticleFilter())
+    with pytest.raises(ValueError, match=message):
+        selection.page(**arguments)  # type: ignore[arg-type]

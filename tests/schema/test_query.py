@@ -66,6 +66,30 @@ def test_articles_page_walk(context: Context) -> None:
     assert page["totalCount"] == len(seen)
 
 
+def test_page_numbers_jump_to_the_pages_cursors_walk_to(context: Context) -> None:
+    query = """query($page: Int, $topic: String) {
+      articles(first: 7, page: $page, topic: $topic) {
+        totalCount pageInfo { hasNextPage hasPreviousPage } edges { node { id } }
+      }
+      topic(name: "AI") { articles(first: 3, page: $page) { edges { node { id } } } }
+    }"""
+    order = [a.id for a in context.catalog.order]
+    pages = -(-len(order) // 7)
+    for number in range(1, pages + 2):
+        found = run(context, query, page=number)
+        page = found["articles"]
+        assert [e["node"]["id"] for e in page["edges"]] == order[(number - 1) * 7 : number * 7]
+        assert page["pageInfo"] == {
+            "hasNextPage": number < pages,
+            "hasPreviousPage": number > 1,
+        }
+        entry = context.catalog.topic(name="AI")
+        assert entry is not None
+        of_topic = [context.catalog.order[p].id for p in entry.positions]
+        topic_page = found["topic"]["articles"]["edges"]
+        assert [e["node"]["id"] for e in topic_page] == of_topic[(number - 1) * 3 : number * 3]
+
+
 def test_article_by_id_and_url_with_amp_selection(context: Context) -> None:
     amp = next(a for a in context.catalog.order if a.links.cdn_amp_web_url)
     query = """query($id: ID, $url: String) { article(id: $id, url: $url) {
@@ -247,6 +271,8 @@ def test_connections_on_topics_and_providers_stay_narrowed(context: Context) -> 
         ('{ articles(filter: {search: "--- ***"}) { totalCount } }', "nothing to search for"),
         ("{ articles(filter: {visibility: DRAFT}) { totalCount } }", "preview credential"),
         ("{ articles(last: 101) { totalCount } }", "last must be between 0 and 100"),
+        ("{ articles(page: 0) { totalCount } }", "page must be between 1 and 10000, got 0"),
+        ("{ articles(last: 2, page: 2) { totalCount } }", "it cannot go with last"),
         (
             "{ articles(first: 1) { edges { node { similar(first: 101) { score } } } } }",
             "first must be between 0 and 100",
