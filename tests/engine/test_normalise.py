@@ -126,6 +126,12 @@ def test_errors_in_what_identifies_and_dates_an_article_reject_it(
         ({"provider": {"name": "P"}}, "provider.domain", "is required; the provider is made"),
         ({"provider": ["P"]}, "provider", "expected a mapping, got list"),
         ({"provider": None}, "provider", "is required (a mapping with name and domain)"),
+        ({"tags": ["a", 2]}, "tags[1]", "expected a name, got int 2; this entry is dropped"),
+        ({"categories": "news"}, "categories", "expected a list"),
+        ({"updatedDateTime": "later"}, "updatedDateTime", "ISO 8601"),
+        ({"sourceUrl": "wire/1"}, "sourceUrl", "relative"),
+        ({"content": 3}, "content", "expected text"),
+        ({"locale": False}, "locale", "left out"),
     ],
 )
 def test_problems_in_optional_parts_lose_only_that_part(
@@ -256,6 +262,43 @@ def test_related_items_keep_their_fields() -> None:
     assert item.published_date_time == datetime(2022, 4, 15, 17, 25, tzinfo=UTC)
     assert item.provider is not None and item.provider.name == "Q"
     assert item.images[0].width == 10
+
+
+def test_the_static_apis_fields_are_kept() -> None:
+    article, warnings = kept(
+        make(
+            content="<p>Body</p>",
+            sourceUrl="https://wire.example.org/1",
+            highlight="Big",
+            updatedDateTime="2024-01-03T00:00:00+01:00",
+            locale="fr-fr",
+            tags=["a", "b", "a"],
+            path="_news/x.md",
+        )
+    )
+    assert warnings == []
+    assert (article.content, article.source_url, article.highlight) == (
+        "<p>Body</p>",
+        "https://wire.example.org/1",
+        "Big",
+    )
+    assert article.updated_date_time == datetime(2024, 1, 2, 23, tzinfo=UTC)
+    assert (article.locale, article.tags, article.path) == ("fr-fr", ("a", "b"), "_news/x.md")
+    # `categories` when the record lists them, else its one `category`.
+    assert kept(make(category="news"))[0].categories == ("news",)
+    assert kept(make(category="news", categories=["a", "b"]))[0].categories == ("a", "b")
+    assert kept(make())[0].categories == ()
+
+
+def test_topic_services_keep_their_order() -> None:
+    record = {
+        "name": "T",
+        "services": {"news": "https://x/api/news/", "bad": 3, "a": "https://x/a"},
+    }
+    topic, findings = normalise.topic(record)
+    assert topic is not None
+    assert topic.services == (("news", "https://x/api/news/"), ("a", "https://x/a"))
+    assert [(f.field, f.severity) for f in findings] == [("services.bad", Severity.WARNING)]
 
 
 def test_topic_slugs() -> None:

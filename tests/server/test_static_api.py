@@ -63,7 +63,9 @@ async def test_pages_of_newest_articles_with_the_sites_fields(write_tree: WriteT
 
         item = first["value"][0]
         assert item["path"] == "_news/story-06.md"
-        assert item["content"] == "<p>Body</p>" and item["sourceUrl"] == "https://wire.example.org/6"
+        assert (
+            item["content"] == "<p>Body</p>" and item["sourceUrl"] == "https://wire.example.org/6"
+        )
         assert item["highlight"] == "Big" and item["tags"] == ["one", "two"]
         assert item["updatedDateTime"] == "2024-01-07T08:30:00Z"
         assert item["locale"] == "fr-fr" and item["categories"] == ["news", "tech"]

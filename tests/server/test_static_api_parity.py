@@ -85,7 +85,9 @@ async def served_listing(http: httpx.AsyncClient, folder: str) -> list[dict[str,
             assert page == first
         items += page["value"]
         if page["nextPage"] is None:
-            assert (await http.get(f"/api/{folder}/page/{number + 1}/index.json")).status_code == 404
+            assert (
+                await http.get(f"/api/{folder}/page/{number + 1}/index.json")
+            ).status_code == 404
             return items
         assert page["nextPage"] == number + 1 and len(page["value"]) == PAGE_SIZE
         number += 1
