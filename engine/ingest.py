@@ -9,7 +9,7 @@ from newsgraph.engine import normalise
 from newsgraph.engine.catalog import Catalog
 from newsgraph.engine.counts import Counts, total
 from newsgraph.engine.fields import Finding
-from newsgraph.engine.model import Article, Topic
+from newsgraph.engine.model import Article, Image, Provider, Topic
 from newsgraph.engine.sources import Problem, RawRecord, Severity, SourceBatch
 
 
@@ -81,6 +81,7 @@ class SourceArticles:
     taxonomy: list[Located]
     problems: list[Problem]
     records: int
+    profiles: list[Provider] = field(default_factory=list)
 
 
 def normalise_batch(source: str, batch: SourceBatch) -> SourceArticles:
@@ -103,7 +104,14 @@ def normalise_batch(source: str, batch: SourceBatch) -> SourceArticles:
             problems += _field_problems(record, source, findings)
         if topic is not None:
             taxonomy.append(Located(topic, record.origin, record.line))
-    return SourceArticles(articles, taxonomy, problems, len(batch.articles))
+    profiles: list[Provider] = []
+    for record in batch.organizations:
+        profile, findings = normalise.organization(record.data, record.base_url)
+        if findings:
+            problems += _field_problems(record, source, findings)
+        if profile is not None:
+            profiles.append(profile)
+    return SourceArticles(articles, taxonomy, problems, len(batch.articles), profiles)
 
 
 def _articles(parts: Iterable[SourceArticles], problems: list[Problem]) -> list[Article]:
@@ -159,10 +167,29 @@ class Normalised:
     records: int
 
 
+def _with_profiles(articles: list[Article], parts: Iterable[SourceArticles]) -> list[Article]:
+    """Articles whose provider has no images take those of its domain's profile, if any."""
+    logos: dict[str, tuple[Image, ...]] = {}
+    for part in parts:
+        for profile in part.profiles:
+            if profile.images:
+                logos.setdefault(profile.domain, profile.images)
+    if not logos:
+        return articles
+    return [
+        replace(a, provider=replace(a.provider, images=logos[a.provider.domain]))
+        if not a.provider.images and a.provider.domain in logos
+        else a
+        for a in articles
+    ]
+
+
 def merge(parts: list[tuple[str, SourceArticles]]) -> Normalised:
-    """One article per canonical URL and one topic per name, across every source."""
+    """One article per canonical URL and one topic per name, across every source; providers
+    without images take their profile's."""
     problems = [problem for _, part in parts for problem in part.problems]
     articles = _articles((part for _, part in parts), problems)
+    articles = _with_profiles(articles, (part for _, part in parts))
     taxonomy = _taxonomy(parts, problems)
     return Normalised(articles, taxonomy, problems, sum(part.records for _, part in parts))
 

@@ -292,6 +292,16 @@ def slug(name: str) -> str:
     return _SLUG_JUNK.sub("-", name.casefold()).strip("-")
 
 
+def organization(
+    record: Record, base_url: BaseUrl | None = None
+) -> tuple[Provider | None, list[Finding]]:
+    """A provider profile from a `_data/organizations/*.md`-shaped record (`name`, `domain`,
+    `images`), and every problem found in it; None when its name or domain is unusable."""
+    found = Findings()
+    provider = _provider(record, found, base_url)
+    return provider, found.found
+
+
 def topic(record: Record) -> tuple[Topic | None, list[Finding]]:
     """Build a taxonomy `Topic` from a `_data/topics/*.yaml`-shaped record, and every problem
     found in it; the topic is None when its name is missing or unreadable."""

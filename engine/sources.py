@@ -84,6 +84,9 @@ class SourceBatch:
     articles: list[RawRecord] = field(default_factory=list)
     topics: list[RawRecord] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # Organisation profiles (`{name, domain, images}`): provider data for articles whose
+    # provider, of that domain, has no images of its own.
+    organizations: list[RawRecord] = field(default_factory=list)
 
 
 class Source(Protocol):

@@ -3,7 +3,8 @@
 - `.md`, `.markdown`, `.html`: one front-matter block (`---` … `---`) holding one mapping.
 - `.yaml`, `.yml`: one mapping, or a list of mappings.
 - A mapping with `taxonomy: topic` (or an `_id` and no `title`) is a taxonomy topic; one with
-  another `taxonomy:` (organisations, people) is not content and is skipped; the rest are articles.
+  `taxonomy: organization` is a provider profile; one with another `taxonomy:` (people) is not
+  content and is skipped; the rest are articles.
 - README, LICENSE and CHANGELOG files and dot-files are not content and are skipped.
 
 Loading is always safe (libyaml's CSafeLoader when present): a `!!python/...` tag is an error,
@@ -114,7 +115,7 @@ def _cores() -> int:
 def _kind(data: Mapping[str, object]) -> str | None:
     taxonomy = data.get("taxonomy")
     if taxonomy is not None:
-        return "topic" if taxonomy == "topic" else None
+        return str(taxonomy) if taxonomy in ("topic", "organization") else None
     if "_id" in data and "title" not in data:
         return "topic"
     return "article"
@@ -218,6 +219,11 @@ class YamlFolderSource:
                 )
             elif kind == "topic":
                 batch.topics.append(RawRecord(data, origin, line, field_lines, syntax="yaml"))
+            elif kind == "organization":
+                organization = RawRecord(
+                    data, origin, line, field_lines, self.base_url, syntax="yaml"
+                )
+                batch.organizations.append(organization)
 
 
 @hookimpl

@@ -146,7 +146,8 @@ def test_yaml_files_and_taxonomy(write_tree: WriteTree) -> None:
         {
             "_data/topics/ai.yaml": "taxonomy: topic\n_id: ai\nname: AI\nkeywords: [ml]\n",
             "_data/topics/cv.yaml": "_id: computer-vision\nname: Computer Vision\nparent: AI\n",
-            "_data/organizations/x.md": "---\ntaxonomy: organization\n_id: x.com\nname: X\n---\n",
+            "_data/organizations/x.md": "---\ntaxonomy: organization\nname: X\ndomain: x.com\n---\n",
+            "_data/people/ada.md": "---\ntaxonomy: person\n_id: ada\nname: Ada\n---\n",
             "a.md": front_matter(topics="\n  - Computer Vision\n  - Unlisted"),
         }
     )
@@ -158,6 +159,39 @@ def test_yaml_files_and_taxonomy(write_tree: WriteTree) -> None:
     assert topics["ai"].topic.keywords == ("ml",)
     assert not topics["unlisted"].topic.in_taxonomy
     assert len(topics["computer-vision"].positions) == 1
+
+
+def test_organization_profiles_give_logos_to_providers_without_any(
+    write_tree: WriteTree,
+) -> None:
+    logo = "\n  - url: /assets/x.com-50x50.jpg\n    width: 50\n    height: 50"
+    root = write_tree(
+        {
+            "_data/organizations/x.com.md": "---\ntaxonomy: organization\n_id: x.com\n"
+            f"name: X News\ndomain: X.com\nimages:{logo}\n---\n",
+            "_data/organizations/broken.md": "---\ntaxonomy: organization\nname: Y\n---\n",
+            "_news/a.md": front_matter(provider="\n  name: X\n  domain: x.com"),
+            "_news/b.md": front_matter(
+                webUrl='"https://news.example.com/b"',
+                provider='\n  name: X\n  domain: x.com\n  images:\n    - url: "https://x.com/own.png"',
+            ),
+            "_news/c.md": front_matter(webUrl='"https://news.example.com/c"'),
+        }
+    )
+    source = YamlFolderSource("site", {"path": str(root), "base_url": "https://site.example/s"})
+    ingested = build_catalog([("site", source.load_now())])
+    by_url = {a.links.canonical: a for a in ingested.catalog.order}
+    a = by_url["https://news.example.com/valid"]
+    assert a.provider.name == "X"  # the record's name stands; only the logo is the profile's
+    assert [i.url for i in a.provider.images] == ["https://site.example/s/assets/x.com-50x50.jpg"]
+    assert a.provider.images[0].width == 50
+    assert [i.url for i in by_url["https://news.example.com/b"].provider.images] == [
+        "https://x.com/own.png"
+    ]
+    assert by_url["https://news.example.com/c"].provider.images == ()
+    (problem,) = ingested.problems
+    assert problem.origin.endswith("broken.md") and problem.field == "domain"
+    assert "is required" in problem.message
 
 
 def test_missing_folder_is_a_problem_not_a_crash(tmp_path: object) -> None:

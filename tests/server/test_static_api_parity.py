@@ -41,10 +41,11 @@ class Served:
 
 @pytest_asyncio.fixture
 async def served(corpus: Path) -> AsyncIterator[Served]:
-    """The corpus served with the site's own settings: its URL, and its records' base URL."""
-    news, topics = folder_sources([corpus / "_news", corpus / "_data" / "topics"])
-    news = replace(news, options={**news.options, "base_url": SITE})
-    app = create_app(Config(sources=(news, topics), site_url=SITE), load_plugins(frozenset()))
+    """The corpus served with the site's own settings: its URL, and its records' base URL;
+    its organisation profiles too, which leave every provider that has a logo as it is."""
+    folders = [corpus / "_news", corpus / "_data" / "topics", corpus / "_data" / "organizations"]
+    sources = [replace(s, options={**s.options, "base_url": SITE}) for s in folder_sources(folders)]
+    app = create_app(Config(sources=tuple(sources), site_url=SITE), load_plugins(frozenset()))
     async with client(app) as http:
         yield Served(http, duplicates(app.state.runtime))
 
