@@ -13,6 +13,7 @@ import orjson
 import strawberry
 from graphql import GraphQLSchema, build_client_schema, get_introspection_query
 
+from bench import page_numbers
 from bench.asgi import AsgiClient, started
 from bench.config import bench_config, check_loaded
 from bench.floors import DictPage, GraphQLCorePage
@@ -143,7 +144,9 @@ async def measure_size(folder: Path, size: int, runs: int, run_seconds: float) -
         walked = await walk(client.graphql, limit=WALKED)
         floors = await floor_rows(measure, walked, client.app.state.runtime.catalog)
         served = await newsgraph_rows(client, measure, walked)
-    return judge_pages([*floors, *served])
+        catalog = client.app.state.runtime.catalog
+        numbered = await page_numbers.rows(catalog, size, runs, run_seconds)
+    return [*judge_pages([*floors, *served]), *numbered]
 
 
 def judge_pages(rows: list[Row]) -> list[Row]:

@@ -10,11 +10,12 @@ path, `paths` names every path there is, so a server and an export give the same
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from newsgraph.engine.catalog import Catalog
+from newsgraph.engine.catalog import Catalog, TopicEntry
 from newsgraph.engine.model import Article, Image, Provider, Topic
 from newsgraph.engine.selection import MAX_PAGE_NUMBER, ArticleFilter
 
@@ -145,11 +146,27 @@ def encode(document: object) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 
 
+# A topic's listing is a folder named by its id, beside `news/`'s own files and `page/`.
+_FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
+
+
+def _listed(entry: TopicEntry) -> bool:
+    """Whether a topic has a listing: it has articles or is in the taxonomy, and its id can
+    name a folder that is neither `page` nor a file's name."""
+    name = entry.topic.id
+    return (
+        (bool(entry.positions) or entry.topic.in_taxonomy)
+        and _FOLDER_NAME.fullmatch(name) is not None
+        and name != "page"
+        and not name.endswith((".json", ".xml"))
+    )
+
+
 def listings(catalog: Catalog) -> Iterator[tuple[str, Topic | None]]:
     """Each listing's folder under the base path, with its topic (None: every article)."""
     yield "news", None
     for entry in catalog.topics():
-        if entry.positions or entry.topic.in_taxonomy:
+        if _listed(entry):
             yield f"news/{entry.topic.id}", entry.topic
 
 
@@ -160,7 +177,8 @@ def listing(catalog: Catalog, folder: str) -> tuple[Topic | None, str] | None:
     if head in ("", "index.json", "page"):
         return None, folder
     entry = catalog.topic(id=head)
-    if entry is None or not (entry.positions or entry.topic.in_taxonomy):
+    # The id as written: a listing has one address, whatever case a request uses.
+    if entry is None or entry.topic.id != head or not _listed(entry):
         return None
     return entry.topic, rest
 

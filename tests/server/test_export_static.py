@@ -111,3 +111,21 @@ def test_export_needs_the_sites_url(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["export-static", str(tmp_path / "site"), str(folder)]) == 2
     assert "give --site-url or set server.site_url" in capsys.readouterr().err
     assert not (tmp_path / "site").exists()
+
+
+def test_topics_whose_id_cannot_name_a_folder_have_no_listing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "_news"
+    write_stories(folder, 2)
+    for topic_id in ("page", "a/b", "feed.json", "Canvas-Apps"):
+        name = topic_id.replace("/", "-")
+        (folder / f"topic-{name}.yaml").write_text(
+            f"taxonomy: topic\n_id: {topic_id}\nname: Topic {name}\n", "utf-8"
+        )
+    out = tmp_path / "site"
+    export(out, folder, capsys)
+    listed = sorted(p.name for p in (out / "api/news").iterdir() if p.is_dir())
+    assert listed == ["Canvas-Apps", "ai", "page", "space"]  # `page/` holds the pages
+    assert not (out / "api/news/page/index.json").exists()
+    assert (out / "api/news/Canvas-Apps/index.json").exists()
