@@ -85,3 +85,17 @@ def test_admin_endpoints_on_their_own_port(tmp_path: Path) -> None:
     # Both servers stopped on the one signal: the start-up and shutdown lines of each.
     assert sum("Application startup complete" in line for line in output) == 1
     assert sum("Finished server process" in line for line in output) == 2
+
+
+def test_static_api_and_feeds_as_the_export_writes_them(
+    server: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from newsgraph.server.cli import main
+
+    out = tmp_path_factory.mktemp("site")
+    assert main(["export-static", str(out), str(SEEDS), "--site-url", server]) == 0
+    # The served tree and the exported one are the same bytes, feeds' links included.
+    for path in ("news/index.json", "news/page/2/index.json", "news/ai/rss.xml", "news/atom.xml"):
+        response = httpx.get(f"{server}/api/{path}", timeout=10)
+        assert response.status_code == 200, path
+        assert response.content == (out / "api" / path).read_bytes(), path
