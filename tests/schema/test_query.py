@@ -69,16 +69,16 @@ def test_articles_page_walk(context: Context) -> None:
 def test_page_numbers_jump_to_the_pages_cursors_walk_to(context: Context) -> None:
     query = """query($page: Int, $topic: String) {
       articles(first: 7, page: $page, topic: $topic) {
-        totalCount pageInfo { hasNextPage hasPreviousPage } edges { node { id } }
+        totalCount pageInfo { hasNextPage hasPreviousPage } edges { node { articleId } }
       }
-      topic(name: "AI") { articles(first: 3, page: $page) { edges { node { id } } } }
+      topic(name: "AI") { articles(first: 3, page: $page) { edges { node { articleId } } } }
     }"""
     order = [a.id for a in context.catalog.order]
     pages = -(-len(order) // 7)
     for number in range(1, pages + 2):
         found = run(context, query, page=number)
         page = found["articles"]
-        assert [e["node"]["id"] for e in page["edges"]] == order[(number - 1) * 7 : number * 7]
+        assert [e["node"]["articleId"] for e in page["edges"]] == order[(number - 1) * 7 : number * 7]
         assert page["pageInfo"] == {
             "hasNextPage": number < pages,
             "hasPreviousPage": number > 1,
@@ -87,7 +87,7 @@ def test_page_numbers_jump_to_the_pages_cursors_walk_to(context: Context) -> Non
         assert entry is not None
         of_topic = [context.catalog.order[p].id for p in entry.positions]
         topic_page = found["topic"]["articles"]["edges"]
-        assert [e["node"]["id"] for e in topic_page] == of_topic[(number - 1) * 3 : number * 3]
+        assert [e["node"]["articleId"] for e in topic_page] == of_topic[(number - 1) * 3 : number * 3]
 
 
 def test_article_by_id_and_url_with_amp_selection(context: Context) -> None:
