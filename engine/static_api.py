@@ -177,7 +177,8 @@ def listing(catalog: Catalog, folder: str) -> tuple[Topic | None, str] | None:
     if head in ("", "index.json", "page"):
         return None, folder
     entry = catalog.topic(id=head)
-    # The id as written: a listing has one address, whatever case a request uses.
+    # Only the id as written names the listing (not `Canvas-Apps` for `canvas-apps`), so
+    # that each listing has one address, as its exported folder does.
     if entry is None or entry.topic.id != head or not _listed(entry):
         return None
     return entry.topic, rest
