@@ -78,7 +78,9 @@ def test_page_numbers_jump_to_the_pages_cursors_walk_to(context: Context) -> Non
     for number in range(1, pages + 2):
         found = run(context, query, page=number)
         page = found["articles"]
-        assert [e["node"]["articleId"] for e in page["edges"]] == order[(number - 1) * 7 : number * 7]
+        assert [e["node"]["articleId"] for e in page["edges"]] == order[
+            (number - 1) * 7 : number * 7
+        ]
         assert page["pageInfo"] == {
             "hasNextPage": number < pages,
             "hasPreviousPage": number > 1,
@@ -87,7 +89,9 @@ def test_page_numbers_jump_to_the_pages_cursors_walk_to(context: Context) -> Non
         assert entry is not None
         of_topic = [context.catalog.order[p].id for p in entry.positions]
         topic_page = found["topic"]["articles"]["edges"]
-        assert [e["node"]["articleId"] for e in topic_page] == of_topic[(number - 1) * 3 : number * 3]
+        assert [e["node"]["articleId"] for e in topic_page] == of_topic[
+            (number - 1) * 3 : number * 3
+        ]
 
 
 def test_article_by_id_and_url_with_amp_selection(context: Context) -> None:

@@ -139,17 +139,23 @@ async def test_the_base_path_is_configurable_and_can_be_turned_off(
         assert (await http.get("/healthz")).status_code == 200
 
 
-async def test_unchanged_documents_are_not_sent_again(write_tree: WriteTree) -> None:
-    folder = write_tree(stories(2))
-    async with client(app(folder / "_news")) as http:  # type: ignore[arg-type]
-        first = await http.get("/api/news/index.json")
+async def test_answers_follow_the_http_conventions_of_graphql(write_tree: WriteTree) -> None:
+    folder = write_tree(stories(40))
+    async with client(app(folder / "_news", cache_max_age=30)) as http:  # type: ignore[arg-type]
+        first = await http.get("/api/news/index.json", headers={"Accept-Encoding": "identity"})
         etag = first.headers["etag"]
+        assert first.headers["cache-control"].startswith("public, max-age=30")
+        assert "Accept-Encoding" in first.headers["vary"]
         again = await http.get("/api/news/index.json", headers={"If-None-Match": etag})
         assert again.status_code == 304 and again.headers["etag"] == etag and not again.content
         other = await http.get("/api/news/index.json", headers={"If-None-Match": '"other"'})
         assert other.status_code == 200 and other.content == first.content
         head = await http.head("/api/news/index.json")
         assert head.status_code == 200 and head.headers["etag"] == etag
+        # httpx asks for and decodes gzip: the same document, sent compressed.
+        packed = await http.get("/api/news/index.json", headers={"Accept-Encoding": "gzip"})
+        assert packed.headers["content-encoding"] == "gzip"
+        assert packed.content == first.content and packed.headers["etag"] == etag
 
 
 async def test_feeds_are_served_with_their_media_types(write_tree: WriteTree) -> None:
