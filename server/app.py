@@ -26,7 +26,7 @@ from newsgraph.server.metrics import Metrics, RequestMetrics
 from newsgraph.server.plugin_manager import PluginError, Plugins
 from newsgraph.server.readiness import not_ready
 from newsgraph.server.runtime import Runtime
-from newsgraph.server.static_api import routes as static_routes
+from newsgraph.server.site_routes import routes as static_routes
 
 log = logging.getLogger("newsgraph")
 

@@ -123,7 +123,7 @@ def _new_plugin(args: argparse.Namespace) -> int:
 
 def _export_static(args: argparse.Namespace) -> int:
     from newsgraph.server.export_static import export
-    from newsgraph.server.static_api import site
+    from newsgraph.server.site_routes import site
 
     config = _config(args)
     if args.site_url is not None:
