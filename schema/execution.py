@@ -8,7 +8,7 @@ Strawberry instead.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -45,10 +45,14 @@ from strawberry.types.field import StrawberryField
 from newsgraph.engine.catalog import Catalog
 from newsgraph.engine.model import Article
 from newsgraph.schema.context import Context
+from newsgraph.schema.types import Edge
 
 ARTICLE_TYPE = "Article"
+EDGE_TYPE = "ArticleEdge"
+# Objects serialised once per snapshot, selection and variable values, then joined as bytes.
+MEMOISED_TYPES = (ARTICLE_TYPE, EDGE_TYPE)
 ARTICLES_PER_PLAN = 4096
-_ArticleKey = tuple[int, str, str]
+_ArticleKey = tuple[int, Hashable, str]
 _INT_RANGE = range(-(2**31), 2**31)
 
 
@@ -78,6 +82,7 @@ class _Field:
         "field",
         "node",
         "complete",
+        "fixed",
     )
 
     def __init__(self, key: str, complete: Callable[[Any, Run], Any]) -> None:
@@ -91,6 +96,9 @@ class _Field:
         self.definition: StrawberryField | None = None
         self.field: GraphQLField | None = None
         self.node: FieldNode | None = None
+        # The keyword arguments of a resolver that takes no arguments and no info: the same
+        # for every request, so worked out once.
+        self.fixed: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -100,7 +108,8 @@ class Plan:
     operation: OperationDefinitionNode
     fragments: Mapping[str, FragmentDefinitionNode]
     directive_variables: tuple[str, ...]  # variables that `@skip`/`@include` depend on
-    article_variables: tuple[str, ...]  # variables used anywhere below an `Article` field
+    # Variables used anywhere below a field of a memoised type (`MEMOISED_TYPES`).
+    article_variables: tuple[str, ...]
     _compiled: Compiled | None = None
 
     def compiled(self, schema: strawberry.Schema) -> Compiled:
@@ -181,6 +190,8 @@ class Compiled:
         info_parameter = resolver.info_parameter
         compiled.info_name = None if info_parameter is None else info_parameter.name
         compiled.definition, compiled.field, compiled.node = definition, field, node
+        if not field.args and compiled.info_name is None:
+            compiled.fixed = {}
         return compiled
 
     def _collect(
@@ -218,28 +229,33 @@ class Run:
         self._variables = variables
         plan = compiled.plan
         self._flags = {name: bool(variables.coerced.get(name)) for name in plan.directive_variables}
+        self.flag_key = tuple(self._flags.values())
         self._info_raw = _RawInfo(context)
         self._kwargs: dict[int, dict[str, Any]] = {}
         self._articles = compiled.articles(context.catalog)
         self._signature = repr([variables.coerced.get(name) for name in plan.article_variables])
 
-    def article(
-        self,
-        parent: GraphQLObjectType,
-        source: Article,
-        selection_sets: tuple[SelectionSetNode, ...],
+    def memoised(
+        self, fields: list[_Field], key: Hashable, source: object
     ) -> orjson.Fragment:
-        """An article's part of the response, serialised once per snapshot and selection:
-        within a snapshot it depends on nothing else (the variables it uses are in the key)."""
-        fields = self._compiled.group(parent, selection_sets, self._flags)
-        key = (id(fields), source.id, self._signature)
-        found = self._articles.get(key)
+        """An object's part of the response, serialised once per snapshot and selection:
+        within a snapshot it depends only on `key` (an article's id, an edge's article and
+        cursor) and on the variables it uses, which are in the memo's key too."""
+        memo_key = (id(fields), key, self._signature)
+        found = self._articles.get(memo_key)
         if found is None:
-            found = orjson.Fragment(orjson.dumps(self._fill(fields, source)))
+            found = orjson.Fragment(orjson.dumps(self.fill(fields, source)))
             if len(self._articles) >= ARTICLES_PER_PLAN:
                 self._articles.clear()
-            self._articles[key] = found
+            self._articles[memo_key] = found
         return found
+
+    def fields(
+        self,
+        parent: GraphQLObjectType,
+        selection_sets: tuple[SelectionSetNode, ...],
+    ) -> list[_Field]:
+        return self._compiled.group(parent, selection_sets, self._flags)
 
     def object_of(
         self,
@@ -247,7 +263,7 @@ class Run:
         source: object,
         selection_sets: tuple[SelectionSetNode, ...],
     ) -> dict[str, Any]:
-        return self._fill(self._compiled.group(parent, selection_sets, self._flags), source)
+        return self.fill(self._compiled.group(parent, selection_sets, self._flags), source)
 
     def object_type(self, interface: GraphQLInterfaceType, value: object) -> GraphQLObjectType:
         """The object type of an interface's value, told as Strawberry tells it: by the
@@ -258,16 +274,18 @@ class Run:
                 return candidate
         raise Declined(f"no object type of {interface.name} claims {type(value).__name__}")
 
-    def _fill(self, fields: list[_Field], source: object) -> dict[str, Any]:
+    def fill(self, fields: list[_Field], source: object) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for field in fields:
             if field.attribute is not None:
                 value = getattr(source, field.attribute)
             else:
                 assert field.call is not None
-                kwargs = self._kwargs.get(id(field))
+                kwargs = field.fixed
                 if kwargs is None:
-                    kwargs = self._kwargs[id(field)] = self._arguments(field)
+                    kwargs = self._kwargs.get(id(field))
+                    if kwargs is None:
+                        kwargs = self._kwargs[id(field)] = self._arguments(field)
                 if field.parent_name is not None:
                     kwargs[field.parent_name] = source
                 value = field.call(source, **kwargs) if field.takes_self else field.call(**kwargs)
@@ -356,6 +374,15 @@ def _completer(
 def _object_completer(
     object_type: GraphQLObjectType, children: tuple[SelectionSetNode, ...]
 ) -> Callable[[Any, Run], Any]:
+    # The compiled fields, by the values of the `@skip`/`@include` variables.
+    groups: dict[tuple[bool, ...], list[_Field]] = {}
+
+    def fields_for(run: Run) -> list[_Field]:
+        fields = groups.get(run.flag_key)
+        if fields is None:
+            fields = groups[run.flag_key] = run.fields(object_type, children)
+        return fields
+
     if object_type.name == ARTICLE_TYPE:
 
         def article_value(value: Any, run: Run) -> Any:
@@ -363,14 +390,25 @@ def _object_completer(
                 return None
             if not isinstance(value, Article):
                 raise Declined("an Article field gave something else")
-            return run.article(object_type, value, children)
+            return run.memoised(fields_for(run), value.id, value)
 
         return article_value
+
+    if object_type.name == EDGE_TYPE:
+
+        def edge_value(value: Any, run: Run) -> Any:
+            if value is None:
+                return None
+            if not isinstance(value, Edge):
+                raise Declined("an ArticleEdge field gave something else")
+            return run.memoised(fields_for(run), value.memo_key(), value)
+
+        return edge_value
 
     def object_value(value: Any, run: Run) -> Any:
         if value is None:
             return None
-        return run.object_of(object_type, value, children)
+        return run.fill(fields_for(run), value)
 
     return object_value
 

@@ -49,7 +49,14 @@ from strawberry.extensions import max_aliases, query_depth_limiter
 
 from newsgraph.schema.build import Limits
 from newsgraph.schema.context import Context
-from newsgraph.schema.execution import ARTICLE_TYPE, Declined, Plan, Run, strawberry_field
+from newsgraph.schema.execution import (
+    ARTICLE_TYPE,
+    MEMOISED_TYPES,
+    Declined,
+    Plan,
+    Run,
+    strawberry_field,
+)
 
 _PLAN_CACHE_SIZE = 512
 
@@ -212,8 +219,8 @@ def _article_variables(
     operation: OperationDefinitionNode,
     fragments: Mapping[str, FragmentDefinitionNode],
 ) -> tuple[str, ...]:
-    """The variables used at or below any field of type `Article` (or of an interface it
-    implements), fragments followed."""
+    """The variables used at or below any field of a memoised type (`Article`, an interface
+    it implements, `ArticleEdge`), fragments followed."""
     names: set[str] = set()
     seen: set[str] = set()
 
@@ -236,14 +243,14 @@ def _article_variables(
         def enter_field(self, node: FieldNode, *_: object) -> None:
             field_type = type_info.get_type()
             named = graphql.get_named_type(field_type)
-            if named is article or (
+            if named.name in MEMOISED_TYPES or (
                 graphql.is_abstract_type(named) and schema.is_sub_type(named, article)  # type: ignore[arg-type]
             ):
                 variables_in(node)
 
     graphql.visit(operation, graphql.TypeInfoVisitor(type_info, FindArticles()))
     for fragment in fragments.values():
-        if fragment.type_condition.name.value == ARTICLE_TYPE:
+        if fragment.type_condition.name.value in MEMOISED_TYPES:
             variables_in(fragment)
     return tuple(sorted(names))
 

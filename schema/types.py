@@ -303,6 +303,13 @@ class Edge:
     selection: Selection
     search: str | None
 
+    def memo_key(self) -> tuple[str, str, str | None, float | None]:
+        """Everything an `ArticleEdge`'s fields read, within one catalog snapshot: its article,
+        its cursor (which says the order), and the search and score."""
+        scores = self.selection.scores
+        score = None if scores is None else scores.get(self.node.id)
+        return (self.node.id, self.selection.cursor(self.node), self.search, score)
+
 
 @strawberry.type(description="An article in a connection, with its cursor.")
 class ArticleEdge:
