@@ -1,5 +1,6 @@
-"""HTTP on loopback: real uvicorn servers in subprocesses, one worker each, driven by a load
-generator in yet another process: wrk when it is on PATH, else `bench.loadgen`.
+"""HTTP on loopback: real uvicorn servers in subprocesses, one worker each, and the Node peers
+(`bench.node_peers`) where node is installed, driven by a load generator in yet another
+process: wrk when it is on PATH, else `bench.loadgen`.
 
 Each run measures every server once, in turn, so a noisy moment on a shared machine falls on
 one round rather than on one server.
@@ -26,20 +27,27 @@ from typing import IO
 
 import orjson
 
-from bench import ROOT, synthetic
+from bench import ROOT, node_peers, synthetic
 from bench.config import LOAD_TIMEOUT
 from bench.loadgen import cpu_seconds
-from bench.queries import PAGE, PREFERENCES, Variables, page_variables, walk
+from bench.queries import PAGE, PREFERENCES, Fetch, Variables, page_variables, walk
 from bench.report import REQUESTS_PER_SECOND, Row, ratio, share, times
 from bench.timing import Sample
 
-REPEATED_TARGET = 0.5  # a repeated query: at least this share of the static route's rate
+REPEATED_TARGET = 0.6  # a repeated query: at least this share of the static route's rate
 UNIQUE_TARGET = 10.0  # unique pages: at least this many times default Strawberry's rate
+# Unique pages: at least this many times each Node peer's rate.
+PEER_TARGETS = {"Mercurius": 1.0, "Yoga": 3.0}
+CHECKED_BODIES = 30  # unique bodies whose answers each peer must give exactly as newsgraph
 CONNECTIONS = 16
 STATIC = "HTTP: static bytes route (floor)"
 REPEATED = "HTTP: page, repeated"
 UNIQUE = "HTTP: page, unique"
 DEFAULT = "HTTP: page, default Strawberry"
+
+
+def peer_row_name(peer: str, kind: str) -> str:
+    return f"HTTP: page, {kind}, {peer} (Node)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,29 +226,66 @@ def measure(size: int, runs: int, duration: float, warmup: float) -> list[Row]:
         static = stack.enter_context(
             serving([python, "-m", "bench.servers", "static", str(scratch / "page.json")])
         )
-        healthy(static)
         repeated = _bodies(scratch, "repeated", [orjson.dumps({"query": PAGE})])
         unique = page_variables(walked)
         # Each run gets its own share of the distinct pages, so no run repeats another's.
         per_run = len(walked.cursors) * len(PREFERENCES) // runs
-        loads: dict[str, list[Load]] = {STATIC: [], REPEATED: [], UNIQUE: [], DEFAULT: []}
-        for run in range(runs):
-            fresh = _bodies(
-                scratch,
-                f"unique-{run}",
-                [
-                    orjson.dumps({"query": PAGE, "variables": unique(n)})
-                    for n in range(run * per_run, (run + 1) * per_run)
-                ],
+        runs_bodies = [
+            [
+                orjson.dumps({"query": PAGE, "variables": unique(n)})
+                for n in range(run * per_run, (run + 1) * per_run)
+            ]
+            for run in range(runs)
+        ]
+        peers, skipped = _start_peers(stack, fetch, scratch)
+        healthy(static, *peers.values())
+        checked = {
+            name: _differs(
+                newsgraph, server, [repeated.read_bytes(), *runs_bodies[0][:CHECKED_BODIES]]
             )
-            for name, server, bodies in (
+            for name, server in peers.items()
+        }
+        loads: dict[str, list[Load]] = {STATIC: [], REPEATED: [], UNIQUE: [], DEFAULT: []}
+        for run, bodies in enumerate(runs_bodies):
+            fresh = _bodies(scratch, f"unique-{run}", bodies)
+            targets = [
                 (STATIC, static, repeated),
                 (REPEATED, newsgraph, repeated),
                 (UNIQUE, newsgraph, fresh),
                 (DEFAULT, default, fresh),
-            ):
-                loads[name].append(drive(server, bodies, duration, warmup))
-    return judge(size, loads)
+            ]
+            for name, server in peers.items():
+                if checked[name] is None:
+                    targets.append((peer_row_name(name, "unique"), server, fresh))
+                    targets.append((peer_row_name(name, "repeated"), server, repeated))
+            for name, server, path in targets:
+                loads.setdefault(name, []).append(drive(server, path, duration, warmup))
+    return judge(size, loads) + judge_peers(size, loads, skipped, checked)
+
+
+def _start_peers(
+    stack: ExitStack, fetch: Fetch, scratch: Path
+) -> tuple[dict[str, Server], str | None]:
+    """The Node peers, serving what newsgraph serves; none, and why, where they cannot run."""
+    skipped = node_peers.unavailable()
+    if skipped is not None:
+        return {}, skipped
+    node_peers.install()
+    data = asyncio.run(node_peers.export(fetch, scratch / "articles.json"))
+    servers = {
+        name: stack.enter_context(serving(node_peers.command(name, data)))
+        for name in node_peers.PEERS
+    }
+    return servers, None
+
+
+def _differs(newsgraph: Server, peer: Server, bodies: Sequence[bytes]) -> str | None:
+    """How the peer's first answer that is not newsgraph's differs, or None when all agree."""
+    for body in bodies:
+        ours, theirs = (_get(server.port, "/graphql", body) for server in (newsgraph, peer))
+        if ours[0] != theirs[0] or orjson.loads(ours[1]) != orjson.loads(theirs[1]):
+            return f"answers differ from newsgraph's: {theirs[0]} {theirs[1][:200]!r}"
+    return None
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -265,7 +310,9 @@ def _row(size: int, name: str, loads: list[Load]) -> Row:
 
 
 def judge(size: int, loads: dict[str, list[Load]]) -> list[Row]:
-    static, repeated, unique, default = (_row(size, name, loads[name]) for name in loads)
+    static, repeated, unique, default = (
+        _row(size, name, loads[name]) for name in (STATIC, REPEATED, UNIQUE, DEFAULT)
+    )
     of_static = ratio(repeated, static)
     of_default = ratio(unique, default)
     default_share = ratio(default, static)
@@ -283,3 +330,28 @@ def judge(size: int, loads: dict[str, list[Load]]) -> list[Row]:
         ),
         default.judged(share(default_share, "static")),
     ]
+
+
+def judge_peers(
+    size: int, loads: dict[str, list[Load]], skipped: str | None, checked: dict[str, str | None]
+) -> list[Row]:
+    """Each peer's rows; the unique one judged by how many times its rate newsgraph's is."""
+    unique = _row(size, UNIQUE, loads[UNIQUE])
+    rows = []
+    for peer, target in PEER_TARGETS.items():
+        why = skipped or checked.get(peer)
+        names = (peer_row_name(peer, "unique"), peer_row_name(peer, "repeated"))
+        if why is not None:
+            rows += [Row(name, size, REQUESTS_PER_SECOND, None, note=why) for name in names]
+            continue
+        theirs, repeated = (_row(size, name, loads[name]) for name in names)
+        ours = ratio(unique, theirs)
+        rows.append(
+            theirs.judged(
+                times(ours, "this (newsgraph's unique rate)"),
+                f"newsgraph ≥ {target:g}× this",
+                None if ours is None else ours >= target,
+            )
+        )
+        rows.append(repeated)
+    return rows
