@@ -15,6 +15,7 @@ from typing import Any, cast
 import orjson
 import strawberry
 from graphql import (
+    ArgumentNode,
     BooleanValueNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -30,16 +31,19 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLString,
     InlineFragmentNode,
+    ListValueNode,
     NamedTypeNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
     is_leaf_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import Info
-from strawberry.types.arguments import convert_arguments
+from strawberry.types.arguments import StrawberryArgument, convert_argument, convert_arguments
 from strawberry.types.field import StrawberryField
 
 from newsgraph.engine.catalog import Catalog
@@ -83,6 +87,7 @@ class _Field:
         "node",
         "complete",
         "fixed",
+        "arguments",
     )
 
     def __init__(self, key: str, complete: Callable[[Any, Run], Any]) -> None:
@@ -99,6 +104,7 @@ class _Field:
         # The keyword arguments of a resolver that takes no arguments and no info: the same
         # for every request, so worked out once.
         self.fixed: dict[str, Any] | None = None
+        self.arguments: _Arguments | None = None
 
 
 @dataclass(slots=True)
@@ -192,6 +198,7 @@ class Compiled:
         compiled.definition, compiled.field, compiled.node = definition, field, node
         if not field.args and compiled.info_name is None:
             compiled.fixed = {}
+        compiled.arguments = _Arguments.of(self.schema, definition, field, node)
         return compiled
 
     def _collect(
@@ -235,9 +242,7 @@ class Run:
         self._articles = compiled.articles(context.catalog)
         self._signature = repr([variables.coerced.get(name) for name in plan.article_variables])
 
-    def memoised(
-        self, fields: list[_Field], key: Hashable, source: object
-    ) -> orjson.Fragment:
+    def memoised(self, fields: list[_Field], key: Hashable, source: object) -> orjson.Fragment:
         """An object's part of the response, serialised once per snapshot and selection:
         within a snapshot it depends only on `key` (an article's id, an edge's article and
         cursor) and on the variables it uses, which are in the memo's key too."""
@@ -296,17 +301,111 @@ class Run:
         if field.definition is None:  # __typename
             return {}
         assert field.field is not None and field.node is not None
-        schema = self._compiled.schema
-        kwargs: dict[str, Any] = convert_arguments(
-            get_argument_values(field.field, field.node, self._variables),
-            field.definition.arguments,
-            scalar_registry=schema.schema_converter.scalar_registry,
-            config=schema.config,
-        )
+        kwargs = None if field.arguments is None else field.arguments.given(self._variables)
+        if kwargs is None:
+            schema = self._compiled.schema
+            kwargs = convert_arguments(
+                get_argument_values(field.field, field.node, self._variables),
+                field.definition.arguments,
+                scalar_registry=schema.schema_converter.scalar_registry,
+                config=schema.config,
+            )
         if field.info_name is not None:
             info = Info(_raw_info=self._info_raw, _field=field.definition)  # type: ignore[arg-type]
             kwargs[field.info_name] = info
         return kwargs
+
+
+class _Arguments:
+    """A field's arguments worked out once per plan: those given as literals (or left to
+    their defaults) converted already, those given as a whole variable converted per request
+    by Strawberry's own conversion. Resolvers treat their arguments as read-only, so the
+    converted literals are shared."""
+
+    __slots__ = ("schema", "fixed", "variables")
+
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        fixed: dict[str, Any],
+        variables: tuple[tuple[str, str, StrawberryArgument, bool], ...],
+    ) -> None:
+        self.schema = schema
+        self.fixed = fixed
+        self.variables = variables  # (python name, variable name, argument, non-null)
+
+    @classmethod
+    def of(
+        cls,
+        schema: strawberry.Schema,
+        definition: StrawberryField,
+        field: GraphQLField,
+        node: FieldNode,
+    ) -> _Arguments | None:
+        """None when some argument has a variable inside a literal (the general path)."""
+        by_name = {
+            schema.config.name_converter.from_argument(argument): argument
+            for argument in definition.arguments
+        }
+        literal: list[ArgumentNode] = []
+        variables: list[tuple[str, str, StrawberryArgument, bool]] = []
+        for given in node.arguments or ():
+            if isinstance(given.value, VariableNode):
+                name = given.name.value
+                argument = by_name[name]
+                non_null = isinstance(field.args[name].type, GraphQLNonNull)
+                variables.append((argument.python_name, given.value.name.value, argument, non_null))
+            elif _has_variable(given.value):
+                return None
+            else:
+                literal.append(given)
+        dynamic = {given.name.value for given in node.arguments or ()} - {
+            given.name.value for given in literal
+        }
+        fixed_arguments = [a for name, a in by_name.items() if name not in dynamic]
+        # The field as if it had only the arguments not given by a variable.
+        literal_field = GraphQLField(
+            field.type, {name: a for name, a in field.args.items() if name not in dynamic}
+        )
+        values = get_argument_values(
+            literal_field, FieldNode(name=node.name, arguments=tuple(literal), directives=())
+        )
+        fixed = convert_arguments(
+            values,
+            fixed_arguments,
+            scalar_registry=schema.schema_converter.scalar_registry,
+            config=schema.config,
+        )
+        return cls(schema, fixed, tuple(variables))
+
+    def given(self, variables: VariableValues) -> dict[str, Any] | None:
+        """The keyword arguments for one request; None when a variable was not given (its
+        argument then takes its default) or is null where the argument may not be: the
+        general path works those out."""
+        coerced = variables.coerced
+        kwargs = dict(self.fixed)
+        schema = self.schema
+        for python_name, name, argument, non_null in self.variables:
+            value = coerced.get(name)
+            if value is None and (non_null or name not in coerced):
+                return None
+            kwargs[python_name] = convert_argument(
+                value,
+                argument.type,
+                scalar_registry=schema.schema_converter.scalar_registry,
+                config=schema.config,
+            )
+        return kwargs
+
+
+def _has_variable(value: ValueNode) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(map(_has_variable, value.values))
+    if isinstance(value, ObjectValueNode):
+        return any(_has_variable(field.value) for field in value.fields)
+    return False
 
 
 def _applies(condition: NamedTypeNode | None, parent: GraphQLObjectType) -> bool:

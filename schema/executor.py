@@ -243,7 +243,7 @@ def _article_variables(
         def enter_field(self, node: FieldNode, *_: object) -> None:
             field_type = type_info.get_type()
             named = graphql.get_named_type(field_type)
-            if named.name in MEMOISED_TYPES or (
+            if (named is not None and named.name in MEMOISED_TYPES) or (
                 graphql.is_abstract_type(named) and schema.is_sub_type(named, article)  # type: ignore[arg-type]
             ):
                 variables_in(node)

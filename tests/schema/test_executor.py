@@ -454,3 +454,38 @@ def test_serialised_articles_are_not_shared_between_snapshots(write_tree: WriteT
     asyncio.run(runtime.load())
     after = orjson.dumps(EXECUTOR.execute(plan, {}, Context(catalog=runtime.catalog)))
     assert b"Before" in before and b"After" in after
+
+
+def test_serialised_edges_follow_order_search_and_variables(context: Context) -> None:
+    # One plan, run in turn with orders, searches and URL preferences that change an edge's
+    # cursor, score, snippet or article: a memo keyed too loosely would repeat an answer.
+    query = """query($sort: [ArticleSort!], $q: String, $p: UrlPreference!, $after: String) {
+        articles(first: 4, sort: $sort, filter: {search: $q}, after: $after) {
+            edges { cursor score snippet node { id url(prefer: $p) } } } }"""
+    word = context.catalog.order[0].title.split()[0]
+    sorts = (None, [{"field": "PUBLISHED", "direction": "ASC"}], [{"field": "TITLE"}])
+    answered = 0
+    for search in (None, word, None, word):
+        for sort in sorts:
+            for prefer in ("AMP", "CANONICAL"):
+                variables = {"sort": sort, "q": search, "p": prefer, "after": None}
+                answered += agree(query, variables, context)
+    assert answered >= 12
+
+
+def test_arguments_given_by_variables_follow_them(context: Context) -> None:
+    # A whole-variable argument is converted per request; null, absent and set variables,
+    # literals beside them, and a null for an argument that has a default all agree.
+    query = """query($p: UrlPreference, $n: Int, $t: String) {
+        articles(first: $n, topic: $t, last: 2) { edges { node { url(prefer: $p) } } } }"""
+    topic = context.catalog.topics()[0].topic.name
+    cases: list[dict[str, Any]] = [
+        {"p": "AMP", "n": 3, "t": topic},
+        {"p": None, "n": 3},
+        {"n": None, "t": None},
+        {},
+        {"p": "AMP_CACHE", "n": 5, "t": topic},
+    ]
+    for variables in cases:
+        agree(query, variables, context)
+    assert agree(query, cases[0], context) and agree(query, cases[-1], context)
