@@ -444,6 +444,9 @@ def _completer(
 
         return non_null
     if isinstance(type_, GraphQLList):
+        memoised = _memoised_list(type_.of_type, children)
+        if memoised is not None:
+            return memoised
         item = _completer(type_.of_type, children)
 
         def listed(value: Any, run: Run) -> Any:
@@ -470,9 +473,22 @@ def _completer(
     return _object_completer(type_, children)
 
 
-def _object_completer(
+def _memo_key(object_type: GraphQLObjectType) -> tuple[type, Callable[[Any], Hashable]] | None:
+    """For a memoised type: the Python type of its values and what identifies one."""
+    if object_type.name == ARTICLE_TYPE:
+        return Article, _article_id
+    if object_type.name == EDGE_TYPE:
+        return Edge, Edge.memo_key
+    return None
+
+
+def _article_id(article: Article) -> str:
+    return article.id
+
+
+def _fields_finder(
     object_type: GraphQLObjectType, children: tuple[SelectionSetNode, ...]
-) -> Callable[[Any, Run], Any]:
+) -> Callable[[Run], list[_Field]]:
     # The compiled fields, by the values of the `@skip`/`@include` variables.
     groups: dict[tuple[bool, ...], list[_Field]] = {}
 
@@ -482,27 +498,58 @@ def _object_completer(
             fields = groups[run.flag_key] = run.fields(object_type, children)
         return fields
 
-    if object_type.name == ARTICLE_TYPE:
+    return fields_for
 
-        def article_value(value: Any, run: Run) -> Any:
+
+def _memoised_list(
+    item_type: GraphQLOutputType, children: tuple[SelectionSetNode, ...]
+) -> Callable[[Any, Run], Any] | None:
+    """A list of a memoised type (a page's edges, say) completed in one loop: one memo
+    look-up per item and no call per item through the general completers."""
+    non_null = isinstance(item_type, GraphQLNonNull)
+    named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+    if not isinstance(named, GraphQLObjectType) or (memo := _memo_key(named)) is None:
+        return None
+    kind, key_of = memo
+    fields_for = _fields_finder(named, children)
+
+    def memoised_list(value: Any, run: Run) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str | bytes | Mapping):
+            raise Declined("not a list")
+        fields = fields_for(run)
+        items: list[object] = []
+        for item in value:
+            if item is None:
+                if non_null:
+                    raise Declined("null in a non-null field")
+                items.append(None)
+            elif isinstance(item, kind):
+                items.append(run.memoised(fields, key_of(item), item))
+            else:
+                raise Declined(f"a {named.name} list gave something else")
+        return items
+
+    return memoised_list
+
+
+def _object_completer(
+    object_type: GraphQLObjectType, children: tuple[SelectionSetNode, ...]
+) -> Callable[[Any, Run], Any]:
+    fields_for = _fields_finder(object_type, children)
+    memo = _memo_key(object_type)
+    if memo is not None:
+        kind, key_of = memo
+
+        def memoised_value(value: Any, run: Run) -> Any:
             if value is None:
                 return None
-            if not isinstance(value, Article):
-                raise Declined("an Article field gave something else")
-            return run.memoised(fields_for(run), value.id, value)
+            if not isinstance(value, kind):
+                raise Declined(f"a {object_type.name} field gave something else")
+            return run.memoised(fields_for(run), key_of(value), value)
 
-        return article_value
-
-    if object_type.name == EDGE_TYPE:
-
-        def edge_value(value: Any, run: Run) -> Any:
-            if value is None:
-                return None
-            if not isinstance(value, Edge):
-                raise Declined("an ArticleEdge field gave something else")
-            return run.memoised(fields_for(run), value.memo_key(), value)
-
-        return edge_value
+        return memoised_value
 
     def object_value(value: Any, run: Run) -> Any:
         if value is None:
