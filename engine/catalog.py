@@ -224,6 +224,15 @@ class Catalog:
                 self._search = SearchIndex(self.order)
             return self._search
 
+    def same_content(self, other: Catalog) -> bool:
+        """Whether `other` holds exactly these articles, drafts and taxonomy: a rebuild that
+        changed nothing."""
+        return (
+            self.order == other.order
+            and self._hidden == other._hidden
+            and self._taxonomy == other._taxonomy
+        )
+
     def with_drafts(self) -> Catalog:
         """The preview catalog of the same snapshot, built on first use."""
         if self.preview:

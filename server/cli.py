@@ -31,7 +31,9 @@ def _config(args: argparse.Namespace) -> Config:
     sources, and --host/--port overriding it."""
     config = load_config(args.config)
     changes: dict[str, object] = {
-        key: getattr(args, key) for key in ("host", "port") if getattr(args, key, None) is not None
+        key: getattr(args, key)
+        for key in ("host", "port", "workers")
+        if getattr(args, key, None) is not None
     }
     base_url = getattr(args, "base_url", None)
     if getattr(args, "paths", None):
@@ -60,6 +62,11 @@ def _serve(args: argparse.Namespace) -> int:
         "log_level": args.log_level,
         "access_log": args.access_log,
     }
+    if config.workers > 1:
+        from newsgraph.server import workers
+
+        workers.serve(app, config, settings)
+        return 0
     servers = [uvicorn.Server(uvicorn.Config(app, port=config.port, **settings))]
     if config.admin_port is not None:
         # The admin app shares the main app's runtime; the main app's lifespan loads it.
@@ -183,6 +190,16 @@ def _add_folders(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="newsgraph", description=__doc__)
     root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -214,6 +231,11 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", help="address to listen on (default: server.host, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: server.port, 8000)")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        help="worker processes sharing one loaded snapshot (default: server.workers, 1)",
+    )
     serve.add_argument(
         "--access-log",
         action=argparse.BooleanOptionalAction,

@@ -119,6 +119,12 @@ class ServerSettings(BaseModel):
 
     host: str = Field(default="127.0.0.1", description="The address to listen on.")
     port: Count = Field(default=8000, le=65535, description="The TCP port to listen on.")
+    workers: Count = Field(
+        default=1,
+        ge=1,
+        description="Worker processes serving requests; above 1 they share one snapshot that "
+        "the parent process loads and reloads (see docs/performance.md).",
+    )
     source_timeout: Seconds = Field(
         default=60.0,
         description="Seconds a source may take to load; past that it keeps its last articles.",

@@ -1,0 +1,200 @@
+"""`newsgraph serve --workers N`: N worker processes sharing one loaded snapshot.
+
+The parent process runs the app's lifespan (plugins' start-up, the first load, polling and
+periodic reloads) and serves no request itself. With a snapshot loaded, it collects garbage
+and freezes the collector (`gc.freeze()`: collections in the workers then never write to the
+snapshot's objects, so its pages stay shared) and forks the workers, which inherit the catalog
+and accept connections from one listening socket.
+
+Reloads stay consistent across workers because only the parent loads: a worker serves the
+snapshot it was forked with and nothing else. When a reload changes the catalog's content
+(a rebuild that changed nothing forks nothing), the parent forks a
+new generation of workers with the new snapshot, and once they run it stops the old generation
+gracefully (SIGTERM: uvicorn stops accepting, finishes its requests and exits). Every
+generation serves one snapshot, so two workers of it never disagree; during a hand-over a new
+connection may reach either generation, never a worker with a half-loaded catalog. What
+`/-/sources` says in a worker is as of its fork: the parent's log has each reload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import os
+import signal
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+
+from newsgraph.server.config import Config
+from newsgraph.server.runtime import Runtime
+
+log = logging.getLogger("newsgraph")
+CHECK_INTERVAL = 0.5  # seconds between the parent's looks at its catalog and its workers
+STOP_TIMEOUT = 30.0  # seconds a stopping worker has to finish its requests
+
+
+def serve(app: Starlette, config: Config, settings: dict[str, Any]) -> None:
+    """Serve `app` from `config.workers` forked processes until SIGINT or SIGTERM, each a
+    uvicorn server with `settings`; the admin app, when it has a port of its own, is served by
+    the parent, whose runtime is the one that loads."""
+    with _listening(config.host, config.port) as listener:
+        asyncio.run(_supervise(app, listener, config, settings))
+
+
+@contextmanager
+def _listening(host: str, port: int) -> Iterator[socket.socket]:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(2048)
+        listener.set_inheritable(True)
+        yield listener
+    finally:
+        listener.close()
+
+
+async def _supervise(
+    app: Starlette, listener: socket.socket, config: Config, settings: dict[str, Any]
+) -> None:
+    count = config.workers
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    runtime: Runtime = app.state.runtime
+    async with app.router.lifespan_context(app):
+        served = runtime.catalog
+        workers = _Generation(app, listener, settings)
+        workers.fill(count)
+        log.info("newsgraph: %d workers serving, pids %s", count, sorted(workers.pids))
+        admin = None
+        if config.admin_port is not None:
+            admin_config = uvicorn.Config(
+                app.state.admin, port=config.admin_port, lifespan="off", **settings
+            )
+            admin = _Unsignalled(admin_config)
+            admin.task = asyncio.create_task(admin.serve())
+        while not stopping.is_set():
+            try:
+                await asyncio.wait_for(stopping.wait(), CHECK_INTERVAL)
+            except TimeoutError:
+                pass
+            if stopping.is_set():
+                break
+            if runtime.catalog is not served and not served.same_content(runtime.catalog):
+                old, workers = workers, _Generation(app, listener, settings)
+                workers.fill(count)
+                old.stop()
+                log.info("newsgraph: new snapshot, workers %s", sorted(workers.pids))
+            served = runtime.catalog
+            workers.reap()
+            workers.fill(count)  # a worker that died is replaced, with the same snapshot
+        workers.stop(wait=True)
+        if admin is not None and admin.task is not None:
+            admin.should_exit = True
+            await admin.task
+
+
+class _Unsignalled(uvicorn.Server):
+    """A uvicorn server that leaves signals to the parent's loop, which stops it."""
+
+    task: asyncio.Task[None] | None = None
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class _Generation:
+    """Workers forked from one snapshot."""
+
+    def __init__(self, app: Starlette, listener: socket.socket, settings: dict[str, Any]) -> None:
+        self.app = app
+        self.listener = listener
+        self.settings = settings
+        self.pids: set[int] = set()
+        # The old snapshot's garbage goes before the freeze, or it would stay for good.
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+
+    def fill(self, count: int) -> None:
+        while len(self.pids) < count:
+            pid = os.fork()
+            if pid == 0:
+                _work(self.app, self.listener, self.settings)
+            self.pids.add(pid)
+
+    def reap(self) -> None:
+        for pid in list(self.pids):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                self.pids.discard(pid)
+                log.warning("newsgraph: worker %d exited (%s)", pid, _status(status))
+
+    def stop(self, wait: bool = False) -> None:
+        """Ask every worker to finish; old generations are reaped without holding the
+        parent up."""
+        for pid in self.pids:
+            _signal(pid, signal.SIGTERM)
+        if wait:
+            deadline = time.monotonic() + STOP_TIMEOUT
+            for pid in self.pids:
+                while not os.waitpid(pid, os.WNOHANG)[0]:
+                    if time.monotonic() > deadline:
+                        _signal(pid, signal.SIGKILL)
+                        os.waitpid(pid, 0)
+                        break
+                    time.sleep(0.05)
+        else:
+            asyncio.get_running_loop().run_in_executor(None, _reap_all, frozenset(self.pids))
+        self.pids.clear()
+
+
+def _work(app: Starlette, listener: socket.socket, settings: dict[str, Any]) -> None:
+    """A forked worker: serve until told to stop, then leave without returning to the
+    parent's event loop, which this process inherited but must never run."""
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_DFL)
+        # The fork happened inside the parent's running loop; this process starts its own.
+        asyncio.events._set_running_loop(None)
+        config = uvicorn.Config(app, lifespan="off", **settings)
+        uvicorn.Server(config).run(sockets=[listener])
+        code = 0
+    except BaseException:
+        log.exception("newsgraph: worker %d failed", os.getpid())
+    finally:
+        os._exit(code)
+
+
+def _reap_all(pids: frozenset[int]) -> None:
+    for pid in pids:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _status(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {os.WTERMSIG(status)}"
+    return f"exit code {os.waitstatus_to_exitcode(status)}"
