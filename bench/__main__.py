@@ -10,14 +10,15 @@ import sys
 import time
 from collections.abc import Sequence
 
-from bench import ROOT, ingest, inprocess, loopback, synthetic
+from bench import ROOT, ingest, inprocess, loopback, processes, synthetic
 from bench.report import Row, facts, table, write_document
 
 DOCUMENT = ROOT / "docs" / "performance.md"
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (200, 400)
 HTTP_SIZE = 10_000  # the largest size served over HTTP: three servers each load it
-SECTIONS = ("ingest", "query", "http")
+SECTIONS = ("ingest", "query", "http", "processes")
+GROWTH_SECONDS, GROWTH_MARK = 120.0, 20.0  # the long run of unique pages, and its first mark
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -95,6 +96,20 @@ def run(sizes: Sequence[int], sections: Sequence[str], quick: bool) -> list[Row]
             duration=0.5 if quick else 3.0,
             warmup=0.2 if quick else 0.5,
         )
+    if "processes" in sections:
+        size = max((s for s in sizes if s <= HTTP_SIZE), default=min(sizes))
+        drive = loopback.driver()
+        _say(f"workers, {size:,} articles")
+        rows += processes.measure_workers(
+            size,
+            drive,
+            runs=1 if quick else 3,
+            duration=0.5 if quick else 3.0,
+            warmup=0.2 if quick else 0.5,
+        )
+        seconds, mark = (6.0, 2.0) if quick else (GROWTH_SECONDS, GROWTH_MARK)
+        _say(f"resident memory over {seconds:.0f} s of unique pages, {size:,} articles")
+        rows += processes.measure_growth(size, seconds, mark)
     return _in_order(rows)
 
 

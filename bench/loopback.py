@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,17 +182,22 @@ def _wrk_load(server: Server, bodies: Path, duration: float, warmup: float) -> L
     )
 
 
+def driver() -> Callable[[Server, Path, float, float], Load]:
+    """How to drive a server: wrk where it is installed, else `bench.loadgen`."""
+    return _wrk_load if shutil.which("wrk") else _python_load
+
+
 def load_generator() -> str:
     return "wrk" if shutil.which("wrk") else "bench.loadgen (Python, uvloop)"
 
 
-def _bodies(folder: Path, name: str, bodies: Sequence[bytes]) -> Path:
+def bodies_file(folder: Path, name: str, bodies: Sequence[bytes]) -> Path:
     path = folder / f"{name}.jsonl"
     path.write_bytes(b"\n".join(bodies))
     return path
 
 
-async def _fetch_over(port: int, document: str, variables: Variables) -> bytes:
+async def fetch_over(port: int, document: str, variables: Variables) -> bytes:
     body = orjson.dumps({"query": document, "variables": variables})
     status, answer = await asyncio.to_thread(_get, port, "/graphql", body)
     if status != 200:
@@ -202,7 +207,7 @@ async def _fetch_over(port: int, document: str, variables: Variables) -> bytes:
 
 def measure(size: int, runs: int, duration: float, warmup: float) -> list[Row]:
     folder = synthetic.corpus(size)
-    drive = _wrk_load if shutil.which("wrk") else _python_load
+    drive = driver()
     python = sys.executable
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
@@ -218,7 +223,7 @@ def measure(size: int, runs: int, duration: float, warmup: float) -> list[Row]:
         healthy(newsgraph, default)
 
         async def fetch(document: str, variables: Variables) -> bytes:
-            return await _fetch_over(newsgraph.port, document, variables)
+            return await fetch_over(newsgraph.port, document, variables)
 
         walked = asyncio.run(walk(fetch, limit=10_000))
         page = asyncio.run(fetch(PAGE, {"after": None}))
@@ -226,7 +231,7 @@ def measure(size: int, runs: int, duration: float, warmup: float) -> list[Row]:
         static = stack.enter_context(
             serving([python, "-m", "bench.servers", "static", str(scratch / "page.json")])
         )
-        repeated = _bodies(scratch, "repeated", [orjson.dumps({"query": PAGE})])
+        repeated = bodies_file(scratch, "repeated", [orjson.dumps({"query": PAGE})])
         unique = page_variables(walked)
         # Each run gets its own share of the distinct pages, so no run repeats another's.
         per_run = len(walked.cursors) * len(PREFERENCES) // runs
@@ -247,7 +252,7 @@ def measure(size: int, runs: int, duration: float, warmup: float) -> list[Row]:
         }
         loads: dict[str, list[Load]] = {STATIC: [], REPEATED: [], UNIQUE: [], DEFAULT: []}
         for run, bodies in enumerate(runs_bodies):
-            fresh = _bodies(scratch, f"unique-{run}", bodies)
+            fresh = bodies_file(scratch, f"unique-{run}", bodies)
             targets = [
                 (STATIC, static, repeated),
                 (REPEATED, newsgraph, repeated),
