@@ -49,6 +49,7 @@ def _not_a_bool(value: object) -> object:
 # The bound first, so that it stays a constraint of the type (and of the JSON Schema).
 Seconds = Annotated[float, Field(ge=0), BeforeValidator(_not_a_bool)]
 Count = Annotated[int, Field(ge=0), BeforeValidator(_not_a_bool)]
+Positive = Annotated[int, Field(ge=1), BeforeValidator(_not_a_bool)]
 
 
 def _plugin_names(value: object) -> object:
@@ -119,9 +120,8 @@ class ServerSettings(BaseModel):
 
     host: str = Field(default="127.0.0.1", description="The address to listen on.")
     port: Count = Field(default=8000, le=65535, description="The TCP port to listen on.")
-    workers: Count = Field(
+    workers: Positive = Field(
         default=1,
-        ge=1,
         description="Worker processes serving requests; above 1 they share one snapshot that "
         "the parent process loads and reloads (see docs/performance.md).",
     )

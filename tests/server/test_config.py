@@ -92,6 +92,7 @@ def test_config_file_from_environment(tmp_path: Path) -> None:
         ("server: {port: eighty}\n", {}, "server.port: expected a number"),
         ("server: {port: -1}\n", {}, "server.port: expected a non-negative number"),
         ("server: {max_depth: 2.5}\n", {}, "server.max_depth: expected a whole number"),
+        ("server: {workers: 0}\n", {}, "server.workers: expected a number of at least 1, got 0"),
         ("server: {debug: true}\n", {}, "server.debug: unknown key"),
         ("server: {port: 70000}\n", {}, "server.port: expected at most 65535, got 70000"),
         ("server: {source_timeout: true}\n", {}, "server.source_timeout: expected a number"),
