@@ -107,13 +107,14 @@ def measure_workers(
         with ExitStack() as stack:
             one, two = (_serve(stack, folder, config, n) for n in (1, 2))
             healthy(one, two)
+            memory["one idle"] = rss(one.process.pid)
+            memory["worker idle"] = _worker_private(two)
             bodies = _unique_bodies(one.port, scratch)
             for _ in range(runs):
                 for count, server in ((1, one), (2, two)):
                     rates[count].append(drive(server, bodies, duration, warmup).rate)
             memory["one"] = rss(one.process.pid)
-            workers = children(two.process.pid)
-            memory["worker"] = max((private(pid) or 0 for pid in workers), default=None)
+            memory["worker"] = _worker_private(two)
     rows = [
         Row(
             f"HTTP: page, unique, --workers {count}",
@@ -124,24 +125,28 @@ def measure_workers(
         )
         for count, values in rates.items()
     ]
-    one_rss, worker = memory["one"], memory["worker"]
-    if one_rss is None or worker is None:
-        rows.append(Row("memory a second worker adds", size, MEBIBYTES, None, note="no /proc"))
-        return rows
-    added = worker / one_rss
-    rows.append(
-        Row(
-            "memory a second worker adds (private pages)",
-            size,
-            MEBIBYTES,
-            Sample((float(worker),)),
-        ).judged(
-            share(added, f"one worker's {one_rss / 2**20:,.0f} MiB"),
-            f"< {WORKER_MEMORY_TARGET:.0%} of one worker's",
-            added < WORKER_MEMORY_TARGET,
-        )
-    )
+    for when, suffix in (("idle", " idle"), ("after the runs", "")):
+        rows.append(_added_row(size, when, memory[f"one{suffix}"], memory[f"worker{suffix}"]))
     return rows
+
+
+def _worker_private(server: Server) -> int | None:
+    """The largest private memory among a multi-worker server's workers."""
+    workers = children(server.process.pid)
+    sizes = [size for size in map(private, workers) if size is not None]
+    return max(sizes) if sizes else None
+
+
+def _added_row(size: int, when: str, one: int | None, worker: int | None) -> Row:
+    name = f"memory a second worker adds, {when}"
+    if one is None or worker is None:
+        return Row(name, size, MEBIBYTES, None, note="no /proc")
+    added = worker / one
+    return Row(name, size, MEBIBYTES, Sample((float(worker),))).judged(
+        share(added, f"one worker's {one / 2**20:,.0f} MiB"),
+        f"< {WORKER_MEMORY_TARGET:.0%} of one worker's",
+        added < WORKER_MEMORY_TARGET,
+    )
 
 
 def measure_growth(size: int, seconds: float, mark: float) -> list[Row]:
