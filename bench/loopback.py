@@ -275,7 +275,10 @@ def _start_peers(
     skipped = node_peers.unavailable()
     if skipped is not None:
         return {}, skipped
-    node_peers.install()
+    try:
+        node_peers.install()
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as failure:
+        return {}, f"skipped: the Node peers could not be installed: {failure}"
     data = asyncio.run(node_peers.export(fetch, scratch / "articles.json"))
     servers = {
         name: stack.enter_context(serving(node_peers.command(name, data)))
