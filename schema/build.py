@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import strawberry
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from newsgraph.schema.cost_limit import CostLimiter
 from newsgraph.schema.errors import CodedSchema
 from newsgraph.schema.extend import SchemaAddition, add_article_fields, claim, field_names
+from newsgraph.schema.limits import DEFAULT_LIMITS, Limits
 from newsgraph.schema.no_introspection import NoIntrospection
 from newsgraph.schema.query import Query
 from newsgraph.schema.scalars import SCALAR_MAP
@@ -30,18 +29,8 @@ from newsgraph.schema.validation import NamedValueErrors
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Caps on a query document; anything past them is refused with a GraphQL error."""
-
-    max_depth: int = 12
-    max_aliases: int = 30
-    max_tokens: int = 2000
-    introspection: bool = True  # False refuses `__schema` and `__type` (NoIntrospection)
-
-
 def build_schema(
-    limits: Limits = Limits(), additions: Sequence[tuple[str, SchemaAddition]] = ()
+    limits: Limits = DEFAULT_LIMITS, additions: Sequence[tuple[str, SchemaAddition]] = ()
 ) -> strawberry.Schema:
     """The schema, with what each named plugin adds; a name claimed twice is `SchemaConflict`."""
     root_fields = dict.fromkeys(field_names(Query), "newsgraph")
@@ -52,11 +41,11 @@ def build_schema(
     # module level, so they are shared all the same.
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         NamedValueErrors,
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        # After the validation cache, which would overwrite the errors this one reports.
+        lambda: CostLimiter(limits),
     ]
     if not limits.introspection:
         extensions.append(lambda: AddValidationRules([NoIntrospection]))

@@ -7,6 +7,7 @@ Strawberry instead.
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import strawberry
 from graphql import (
     ArgumentNode,
     BooleanValueNode,
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -49,6 +51,7 @@ from strawberry.types.field import StrawberryField
 from newsgraph.engine.catalog import Catalog
 from newsgraph.engine.model import Article
 from newsgraph.schema.context import Context
+from newsgraph.schema.cost import Measure
 from newsgraph.schema.types import Edge
 
 ARTICLE_TYPE = "Article"
@@ -111,12 +114,15 @@ class _Field:
 class Plan:
     """A parsed, validated query operation that only uses fields this executor can run."""
 
+    document: DocumentNode
     operation: OperationDefinitionNode
     fragments: Mapping[str, FragmentDefinitionNode]
     directive_variables: tuple[str, ...]  # variables that `@skip`/`@include` depend on
     # Variables used anywhere below a field of a memoised type (`MEMOISED_TYPES`).
     article_variables: tuple[str, ...]
     _compiled: Compiled | None = None
+    # Measures by the whole-number variables, the only ones a page size can come from.
+    measures: dict[tuple[tuple[str, int], ...], Measure] = dataclasses.field(default_factory=dict)
 
     def compiled(self, schema: strawberry.Schema) -> Compiled:
         if self._compiled is None:

@@ -45,10 +45,9 @@ from graphql import (
     validate,
 )
 from graphql.execution.values import VariableValues, get_variable_values
-from strawberry.extensions import max_aliases, query_depth_limiter
 
-from newsgraph.schema.build import Limits
 from newsgraph.schema.context import Context
+from newsgraph.schema.cost import measure, operation_of
 from newsgraph.schema.execution import (
     ARTICLE_TYPE,
     MEMOISED_TYPES,
@@ -57,8 +56,10 @@ from newsgraph.schema.execution import (
     Run,
     strawberry_field,
 )
+from newsgraph.schema.limits import Limits, refusal_by
 
 _PLAN_CACHE_SIZE = 512
+_MEASURES_PER_PLAN = 64
 
 
 class Executor:
@@ -68,11 +69,7 @@ class Executor:
         self._strawberry = schema
         self._schema = schema._schema
         self._limits = limits
-        self._rules = (
-            *specified_rules,
-            query_depth_limiter.create_validator(limits.max_depth, None),
-            max_aliases.create_validator(limits.max_aliases),
-        )
+        self._rules = tuple(specified_rules)
         self._plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
 
     def plan(self, query: str, operation_name: str | None) -> Plan | None:
@@ -92,10 +89,15 @@ class Executor:
             document = parse(query, max_tokens=self._limits.max_tokens)
         except GraphQLError:
             return None
-        if validate(self._schema, document, self._rules):
-            return None
-        operation = _operation(document, operation_name)
+        operation = operation_of(document, operation_name)
         if operation is None or operation.operation is not OperationType.QUERY:
+            return None
+        # Depth and aliases first (linear in the document); past a limit the query goes to
+        # Strawberry, whose answer is the coded error. The cost depends on the variables.
+        found = measure(self._schema, document, operation)
+        if found.depth > self._limits.max_depth or found.aliases > self._limits.max_aliases:
+            return None
+        if validate(self._schema, document, self._rules):
             return None
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
@@ -104,6 +106,7 @@ class Executor:
         if root is None or not self._supported(operation.selection_set, root, fragments, set()):
             return None
         return Plan(
+            document,
             operation,
             fragments,
             _directive_variables(document),
@@ -192,6 +195,16 @@ class Executor:
         )
         if not isinstance(coerced, VariableValues):
             raise Declined("variables do not coerce")
+        sizes = tuple(sorted((k, v) for k, v in coerced.coerced.items() if isinstance(v, int)))
+        found = plan.measures.get(sizes)
+        if found is None:
+            if len(plan.measures) >= _MEASURES_PER_PLAN:
+                plan.measures.clear()
+            found = plan.measures[sizes] = measure(
+                self._schema, plan.document, plan.operation, coerced.coerced
+            )
+        if refusal_by(self._limits, found, plan.operation) is not None:
+            raise Declined("past the cost or depth limit")
         run = Run(plan.compiled(self._strawberry), coerced, context)
         try:
             return run.object_of(root, None, (plan.operation.selection_set,))
@@ -259,10 +272,3 @@ def _named(type_: GraphQLOutputType) -> GraphQLOutputType:
     while isinstance(type_, GraphQLNonNull | GraphQLList):
         type_ = type_.of_type
     return type_
-
-
-def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name is None:
-        return operations[0] if len(operations) == 1 else None
-    return next((o for o in operations if o.name and o.name.value == name), None)

@@ -26,7 +26,7 @@ from pydantic.dataclasses import dataclass
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_settings import NoDecode
 
-from newsgraph.schema.build import Limits
+from newsgraph.schema.limits import Limits
 
 # `server.port` is also NEWSGRAPH_PORT, and so on for every server key.
 ENV_PREFIX = "NEWSGRAPH_"
@@ -143,6 +143,11 @@ class ServerSettings(BaseModel):
     )
     max_tokens: Count = Field(
         default=_LIMITS.max_tokens, description="The most tokens a query document may have."
+    )
+    max_cost: Count = Field(
+        default=_LIMITS.max_cost,
+        description="The highest estimated cost (weighted fields in the answer, lists "
+        "multiplied by their sizes) a query may have; see hardening.md.",
     )
     load_plugins: Annotated[frozenset[str] | None, NoDecode, BeforeValidator(_plugin_names)] = (
         Field(
@@ -311,7 +316,9 @@ class ServerSettings(BaseModel):
     @property
     def limits(self) -> Limits:
         """The caps on a query document, as the schema takes them."""
-        return Limits(self.max_depth, self.max_aliases, self.max_tokens, self.introspection)
+        return Limits(
+            self.max_depth, self.max_aliases, self.max_tokens, self.max_cost, self.introspection
+        )
 
 
 class Config(ServerSettings):

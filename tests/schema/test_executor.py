@@ -20,10 +20,11 @@ from graphql import (
 )
 
 from newsgraph.engine.selection import ArticleFilter
-from newsgraph.schema.build import Limits, build_schema
+from newsgraph.schema.build import build_schema
 from newsgraph.schema.context import Context
 from newsgraph.schema.execution import Declined
 from newsgraph.schema.executor import Executor
+from newsgraph.schema.limits import Limits
 from newsgraph.server.config import Config, folder_sources
 from newsgraph.server.runtime import Runtime
 from tests.conftest import SEEDS, WriteTree, front_matter

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from newsgraph.schema.build import SDL_PATH, Limits, build_schema, sdl
+from newsgraph.schema.build import SDL_PATH, build_schema, sdl
 from newsgraph.schema.context import Context
+from newsgraph.schema.limits import Limits
 from newsgraph.server.config import Config, folder_sources
 from newsgraph.server.runtime import Runtime
 from tests.conftest import SEEDS
