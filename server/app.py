@@ -22,9 +22,11 @@ from newsgraph.server.cors import cors_middleware
 from newsgraph.server.endpoint import GraphQLEndpoint
 from newsgraph.server.graphiql import graphiql_files
 from newsgraph.server.introspection import health_view
+from newsgraph.server.limits import RequestLimits, RequestSizes
 from newsgraph.server.metrics import Metrics, RequestMetrics
 from newsgraph.server.plugin_manager import PluginError, Plugins
 from newsgraph.server.readiness import not_ready
+from newsgraph.server.request_guard import RequestGuard
 from newsgraph.server.runtime import Runtime
 from newsgraph.server.site_routes import routes as static_routes
 
@@ -54,7 +56,11 @@ def _routes(runtime: Runtime, endpoint: GraphQLEndpoint) -> list[BaseRoute]:
         return JSONResponse(body, status_code=503 if reasons else 200)
 
     routes: list[BaseRoute] = [
-        Route("/graphql", endpoint, methods=["GET", "HEAD", "POST"]),
+        Route(
+            "/graphql",
+            RequestGuard(endpoint, runtime.config.max_query_bytes),
+            methods=["GET", "HEAD", "POST"],
+        ),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         *static_routes(runtime),
@@ -118,6 +124,8 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
                 # this shutdown itself still propagates.
                 await asyncio.gather(*background, return_exceptions=True)
 
+    config = runtime.config
+    sizes = RequestSizes(config.max_body_bytes, config.max_header_bytes, config.body_timeout)
     endpoint = GraphQLEndpoint(runtime)
     metrics = Metrics()
     metrics.watch(runtime, endpoint.cache, endpoint.answered)
@@ -127,10 +135,12 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
     app = Starlette(
         routes=_with_plugin_routes(runtime, routes),
         # Metrics outermost, so that the time the others take is measured too; then CORS, so
-        # that even a plugin middleware's refusal reaches a browser readable.
+        # that even a refusal (of a request's size, or a plugin middleware's) reaches a
+        # browser readable.
         middleware=[
             Middleware(RequestMetrics, metrics),
-            *cors_middleware(runtime.config),
+            *cors_middleware(config),
+            Middleware(RequestLimits, sizes=sizes),
             *runtime.plugins.middleware(),
         ],
         lifespan=lifespan,

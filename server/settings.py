@@ -311,6 +311,56 @@ class ServerSettings(BaseModel):
         default=None,
         description="Serve the admin endpoints on this port only (same host), not on "
         "`port`. Unset: they are served on `port`.",
+    # Hardening for the public internet (issue #18; docs/hardening.md).
+    max_body_bytes: Count = Field(
+        default=1024 * 1024, description="The largest request body; larger ones get 413."
+    )
+    max_header_bytes: Count = Field(
+        default=16 * 1024,
+        description="The largest request line and headers together; larger ones get 431.",
+    )
+    max_query_bytes: Count = Field(
+        default=32 * 1024, description="The longest GraphQL query text; longer ones get 413."
+    )
+    max_response_bytes: Count = Field(
+        default=32 * 1024 * 1024,
+        description="The largest answer; a larger one is replaced by RESPONSE_TOO_LARGE.",
+    )
+    header_timeout: Seconds = Field(
+        default=10.0, description="Seconds a client may take to send a request's headers (408)."
+    )
+    body_timeout: Seconds = Field(
+        default=10.0, description="Seconds a client may take to send a request's body (408)."
+    )
+    keep_alive_timeout: Seconds = Field(
+        default=5.0, description="Seconds an idle keep-alive connection stays open."
+    )
+    request_timeout: Seconds = Field(
+        default=10.0, description="Seconds of work one GraphQL request may take (TIMEOUT)."
+    )
+    max_connections: Count = Field(
+        default=1000,
+        description="Open connections and requests at once; uvicorn answers more with 503.",
+    )
+    max_running: Count = Field(
+        default=4, description="GraphQL requests executing at once; more wait in the queue."
+    )
+    max_queued: Count = Field(
+        default=32,
+        description="GraphQL requests waiting to run; more are shed at once with 503 and "
+        "Retry-After.",
+    )
+    shutdown_timeout: Seconds = Field(
+        default=10.0,
+        description="Seconds requests in progress get to finish on SIGTERM before the server "
+        "closes.",
+    )
+    max_shrink: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="The share of a source's articles one load may lose; a larger loss keeps "
+        "the last good articles and reports the source degraded.",
     )
 
     @property

@@ -1,0 +1,37 @@
+"""Refusals the server gives before GraphQL runs, shaped as GraphQL errors with a code, so a
+client reads every answer the same way (docs/hardening.md lists the codes)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import orjson
+from starlette.responses import Response
+from starlette.types import Send
+
+BAD_REQUEST = "BAD_REQUEST"
+REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
+HEADERS_TOO_LARGE = "HEADERS_TOO_LARGE"
+REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
+OVERLOADED = "OVERLOADED"
+TIMEOUT = "TIMEOUT"
+RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
+
+
+def refusal(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A JSON GraphQL error response: `{"errors": [{"message", "extensions": {"code"}}]}`."""
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return Response(
+        orjson.dumps(body), status_code=status, headers=headers, media_type="application/json"
+    )
+
+
+async def send_refusal(
+    send: Send, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> None:
+    """Send `refusal(...)` on a raw ASGI channel, asking to close the connection after it."""
+    response = refusal(status, code, message, {**(headers or {}), "connection": "close"})
+    await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
