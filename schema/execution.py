@@ -52,6 +52,7 @@ from newsgraph.engine.catalog import Catalog
 from newsgraph.engine.model import Article
 from newsgraph.schema.context import Context
 from newsgraph.schema.cost import Measure
+from newsgraph.schema.deadline import check_deadline
 from newsgraph.schema.types import Edge
 
 ARTICLE_TYPE = "Article"
@@ -252,6 +253,7 @@ class Run:
         """An object's part of the response, serialised once per snapshot and selection:
         within a snapshot it depends only on `key` (an article's id, an edge's article and
         cursor) and on the variables it uses, which are in the memo's key too."""
+        check_deadline()
         memo_key = (id(fields), key, self._signature)
         found = self._articles.get(memo_key)
         if found is None:
@@ -274,6 +276,7 @@ class Run:
         source: object,
         selection_sets: tuple[SelectionSetNode, ...],
     ) -> dict[str, Any]:
+        check_deadline()
         return self.fill(self._compiled.group(parent, selection_sets, self._flags), source)
 
     def object_type(self, interface: GraphQLInterfaceType, value: object) -> GraphQLObjectType:

@@ -48,6 +48,7 @@ from graphql.execution.values import VariableValues, get_variable_values
 
 from newsgraph.schema.context import Context
 from newsgraph.schema.cost import measure, operation_of
+from newsgraph.schema.deadline import DeadlineExceeded
 from newsgraph.schema.execution import (
     ARTICLE_TYPE,
     MEMOISED_TYPES,
@@ -208,7 +209,7 @@ class Executor:
         run = Run(plan.compiled(self._strawberry), coerced, context)
         try:
             return run.object_of(root, None, (plan.operation.selection_set,))
-        except Declined:
+        except (Declined, DeadlineExceeded):
             raise
         except Exception as error:  # the reference executor turns it into a GraphQL error
             raise Declined(repr(error)) from error

@@ -18,6 +18,7 @@ from newsgraph.engine.catalog import TopicEntry
 from newsgraph.engine.selection import MAX_PAGE_SIZE, ArticleFilter, Facets, Selection, Visibility
 from newsgraph.engine.similar import similar
 from newsgraph.engine.urls import UrlPreference as UrlPreferenceValue
+from newsgraph.schema.deadline import check_deadline
 from newsgraph.schema.fields import field
 from newsgraph.schema.inputs import ArticleFilterInput, ArticleSort, narrowed, to_filter, to_orders
 from newsgraph.schema.node import (
@@ -270,6 +271,7 @@ class Article(Linked, Node):
     ) -> list[Similar]:
         if not 0 <= first <= MAX_PAGE_SIZE:
             raise ValueError(f"first must be between 0 and {MAX_PAGE_SIZE}, got {first}")
+        check_deadline()  # the costly fields stop a request whose time is up
         found = similar(_context(info).catalog, parent, first)
         return [Similar(article, score) for article, score in found]
 
@@ -407,6 +409,7 @@ def connection(
     page: int | None = None,
 ) -> Connection:
     """One page of the articles matching `where`, in the requested order."""
+    check_deadline()
     context = _context(info)
     if where.visibility is not Visibility.PUBLISHED and not context.preview:
         raise ValueError("drafts are visible only to requests carrying the preview credential")

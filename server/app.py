@@ -13,10 +13,13 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from newsgraph.engine.ingest import Ingested
 from newsgraph.engine.sources import Severity
 from newsgraph.server.admin import admin_routes
+from newsgraph.server.admission import Admission
+from newsgraph.server.budget import Budget, RequestBudget
 from newsgraph.server.config import Config, load_config
 from newsgraph.server.cors import cors_middleware
 from newsgraph.server.endpoint import GraphQLEndpoint
@@ -45,7 +48,15 @@ def summary(ingested: Ingested) -> str:
     )
 
 
-def _routes(runtime: Runtime, endpoint: GraphQLEndpoint) -> list[BaseRoute]:
+def _bounded(endpoint: GraphQLEndpoint, config: Config) -> ASGIApp:
+    """The endpoint inside its admission control and per-request budget; malformed requests
+    are refused before they take a place, so only well-formed ones queue."""
+    budget = RequestBudget(endpoint, Budget(config.request_timeout, config.max_response_bytes))
+    admission = Admission(budget, config.max_running, config.max_queued)
+    return RequestGuard(admission, config.max_query_bytes)
+
+
+def _routes(runtime: Runtime, graphql: ASGIApp) -> list[BaseRoute]:
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "counts": health_view(runtime)})
 
@@ -56,11 +67,7 @@ def _routes(runtime: Runtime, endpoint: GraphQLEndpoint) -> list[BaseRoute]:
         return JSONResponse(body, status_code=503 if reasons else 200)
 
     routes: list[BaseRoute] = [
-        Route(
-            "/graphql",
-            RequestGuard(endpoint, runtime.config.max_query_bytes),
-            methods=["GET", "HEAD", "POST"],
-        ),
+        Route("/graphql", graphql, methods=["GET", "HEAD", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         *static_routes(runtime),
@@ -131,7 +138,7 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
     metrics.watch(runtime, endpoint.cache, endpoint.answered)
     admin = admin_routes(runtime, metrics)
     separate = runtime.config.admin_port is not None
-    routes = _routes(runtime, endpoint) + ([] if separate else admin)
+    routes = _routes(runtime, _bounded(endpoint, config)) + ([] if separate else admin)
     app = Starlette(
         routes=_with_plugin_routes(runtime, routes),
         # Metrics outermost, so that the time the others take is measured too; then CORS, so

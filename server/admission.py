@@ -1,0 +1,48 @@
+"""Admission control for GraphQL work: at most `max_running` requests execute at once and at
+most `max_queued` wait; anything past that is answered at once with 503 and `Retry-After`,
+so the requests that are accepted keep a short queue, and the cheap routes (`/healthz`,
+`/-/...`), which do not pass through here, never wait behind GraphQL work."""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from newsgraph.server.refusals import OVERLOADED, send_refusal
+
+RETRY_AFTER_SECONDS = 1
+
+
+class Admission:
+    """ASGI middleware: a bounded number of requests run, a bounded number wait, the rest
+    are shed."""
+
+    def __init__(self, app: ASGIApp, max_running: int, max_queued: int) -> None:
+        self.app = app
+        self.max_queued = max_queued
+        self._slots = asyncio.Semaphore(max(max_running, 1))
+        self.waiting = 0
+        self.shed = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if self._slots.locked() and self.waiting >= self.max_queued:
+            self.shed += 1
+            return await send_refusal(
+                send,
+                503,
+                OVERLOADED,
+                f"the server is busy; retry after {RETRY_AFTER_SECONDS} s",
+                {"retry-after": str(RETRY_AFTER_SECONDS)},
+            )
+        self.waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self.waiting -= 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._slots.release()

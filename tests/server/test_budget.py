@@ -1,0 +1,42 @@
+"""Per-request budgets: time, answer size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from newsgraph.server.app import create_app
+from newsgraph.server.config import Config, folder_sources
+from newsgraph.testing import client as running
+from tests.conftest import SEEDS
+
+PAGE = "{ articles(first: 50) { edges { node { id title excerpt url } } } }"
+
+
+def app(**server: Any) -> Any:
+    return create_app(Config(sources=folder_sources([SEEDS]), **server))
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("direct_executor", [True, False])
+async def test_a_request_past_its_time_budget_is_a_503_timeout(direct_executor: bool) -> None:
+    async with running(app(request_timeout=1e-9, direct_executor=direct_executor)) as client:
+        response = await client.post("/graphql", json={"query": PAGE})
+        health = await client.get("/healthz")
+        metrics = (await client.get("/-/metrics")).json()
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["extensions"]["code"] == "TIMEOUT"
+    assert health.status_code == 200
+    assert metrics["graphql_requests_refused"]["timed_out"] == 1
+
+
+@pytest.mark.asyncio
+async def test_an_answer_past_the_size_cap_is_refused_and_a_small_one_passes() -> None:
+    async with running(app(max_response_bytes=2000)) as client:
+        large = await client.post("/graphql", json={"query": PAGE})
+        small = await client.post("/graphql", json={"query": "{ articles { totalCount } }"})
+    assert large.status_code == 400
+    (error,) = large.json()["errors"]
+    assert error["extensions"]["code"] == "RESPONSE_TOO_LARGE" and "2000" in error["message"]
+    assert small.json()["data"]["articles"]["totalCount"] > 0
