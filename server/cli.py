@@ -20,6 +20,7 @@ from newsgraph.server.config import Config, ConfigError, folder_sources, load_co
 from newsgraph.server.introspection import plugins_view, sources_view, table
 from newsgraph.server.plugin_manager import PluginError, load_plugins
 from newsgraph.server.runtime import Runtime
+from newsgraph.server.serving import uvicorn_options
 from newsgraph.server.settings_reference import config_schema_text, settings_reference
 from newsgraph.server.starter import StarterError, new_plugin
 
@@ -61,6 +62,7 @@ def _serve(args: argparse.Namespace) -> int:
         "log_config": logs.logging_config(args.log_level, args.log_format),
         "log_level": args.log_level,
         "access_log": args.access_log,
+        **uvicorn_options(config),  # timeouts and connection limits (docs/hardening.md)
     }
     if config.workers > 1:
         from newsgraph.server import workers

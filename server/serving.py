@@ -1,0 +1,107 @@
+"""How `newsgraph serve` runs uvicorn: its own timeouts and connection limits from the
+configuration, and what it lacks added in a protocol subclass — a deadline for a request's
+headers (slowloris) and a hard stop for headers that never end."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from typing import Any
+
+import orjson
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from newsgraph.server.config import Config
+from newsgraph.server.refusals import HEADERS_TOO_LARGE, REQUEST_TIMEOUT
+
+# The exact header limit (431 with a JSON error) is the ASGI middleware's; this one only stops
+# a connection from buffering headers without end, so it leaves room for a body in the same
+# packets.
+_HEAD_SLACK = 64 * 1024
+
+
+def uvicorn_options(config: Config) -> dict[str, Any]:
+    """Keyword arguments for `uvicorn.run` that apply the configured limits."""
+    protocol = type(
+        "GuardedHttpToolsProtocol",
+        (GuardedHttpToolsProtocol,),
+        {
+            "header_timeout": config.header_timeout,
+            "max_head_bytes": config.max_header_bytes + _HEAD_SLACK,
+        },
+    )
+    return {
+        "http": protocol,
+        "timeout_keep_alive": max(1, math.ceil(config.keep_alive_timeout)),
+        "limit_concurrency": config.max_connections or None,
+        "timeout_graceful_shutdown": max(1, math.ceil(config.shutdown_timeout)),
+        "h11_max_incomplete_event_size": config.max_header_bytes,
+    }
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, with a deadline and a size bound on each request's head."""
+
+    header_timeout: float = 10.0
+    max_head_bytes: int = 16 * 1024 + _HEAD_SLACK
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._head_bytes = 0
+        self._in_head = True
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            self._head_bytes += len(data)
+            if self._head_bytes > self.max_head_bytes:
+                self._refuse(431, HEADERS_TOO_LARGE, "the request's headers are too large")
+                return
+        super().data_received(data)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = True
+        self._arm()
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._head_bytes = 0
+        self._disarm()
+        super().on_headers_complete()
+
+    def _arm(self) -> None:
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(self.header_timeout, self._head_timed_out)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if not self._in_head or self.transport.is_closing():
+            return
+        if self._head_bytes == 0:
+            self.transport.close()  # an idle connection: nothing to answer
+            return
+        message = f"the request's headers did not arrive within {self.header_timeout:g} s"
+        self._refuse(408, REQUEST_TIMEOUT, message)
+
+    def _refuse(self, status: int, code: str, message: str) -> None:
+        body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+        reason = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}[status]
+        head = (
+            b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+            b"connection: close\r\n\r\n" % (status, reason, len(body))
+        )
+        self.transport.write(head + body)
+        self.transport.close()
+        self._in_head = False
+        self._disarm()
