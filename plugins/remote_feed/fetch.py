@@ -12,6 +12,7 @@ import asyncio
 import functools
 import random
 import ssl
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -20,6 +21,12 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from newsgraph import __version__
+from newsgraph.plugins.remote_feed.decoding import (
+    ACCEPT_ENCODING,
+    BoundedDecoder,
+    LimitExceeded,
+    UnsupportedEncoding,
+)
 
 USER_AGENT = f"newsgraph/{__version__}"
 ACCEPT = (
@@ -108,7 +115,7 @@ def client(settings: FetchSettings) -> httpx.AsyncClient:
         timeout=timeout,
         verify=_tls(settings.verify),
         follow_redirects=False,
-        headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
+        headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
     )
 
 
@@ -252,18 +259,29 @@ async def _read_limited(response: httpx.Response, where: str, settings: FetchSet
             response.status_code,
         )
     chunks = []
-    size = 0
+    encoding = response.headers.get("Content-Encoding", "")
     try:
-        # Decoded bytes are counted, so a small gzip body cannot expand past the limit.
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise FetchError(
-                    f"{where}: the body grew past the max_bytes limit of {limit:,} bytes "
-                    "while streaming; reading stopped",
-                    response.status_code,
-                )
-            chunks.append(chunk)
+        # Decoded bytes are counted as they are decoded, so a small gzip body cannot expand
+        # past the limit, not even within one network chunk.
+        decoder = BoundedDecoder(encoding, limit)
+        async for chunk in response.aiter_raw():
+            chunks.append(decoder.feed(chunk))
+    except LimitExceeded:
+        raise FetchError(
+            f"{where}: the body grew past the max_bytes limit of {limit:,} bytes "
+            "while streaming (decoded bytes count); reading stopped",
+            response.status_code,
+        ) from None
+    except UnsupportedEncoding:
+        raise FetchError(
+            f"{where}: the server used Content-Encoding {encoding!r}, which was not asked "
+            f"for ({ACCEPT_ENCODING})",
+            response.status_code,
+        ) from None
+    except zlib.error as error:
+        raise FetchError(
+            f"{where}: cannot decode the {encoding} body: {error}", response.status_code
+        ) from None
     except httpx.TimeoutException as error:
         raise _Transient(_describe_timeout(error, settings)) from None
     except httpx.RemoteProtocolError as error:
