@@ -423,7 +423,9 @@ class Catalog:
     def _mask(self, kind: str, value: object) -> int:
         found = self._masks.get((kind, value))
         if found is None:
-            positions = self._values(kind).get(value, ())
+            positions = self._values(kind).get(value)
+            if positions is None:
+                return 0  # not remembered: a client could ask for endless unknown values
             found = self._masks[kind, value] = bitset.from_positions(positions, len(self))
         return found
 

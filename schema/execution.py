@@ -60,6 +60,9 @@ EDGE_TYPE = "ArticleEdge"
 # Objects serialised once per snapshot, selection and variable values, then joined as bytes.
 MEMOISED_TYPES = (ARTICLE_TYPE, EDGE_TYPE)
 ARTICLES_PER_PLAN = 4096
+# Serialised articles remembered over all plans; one article's part larger than a 64th of
+# this (deeply nested similar articles, say) is not remembered at all.
+ARTICLE_MEMO_BYTES = 64 * 1024 * 1024
 _ArticleKey = tuple[int, Hashable, str]
 _INT_RANGE = range(-(2**31), 2**31)
 
@@ -125,10 +128,58 @@ class Plan:
     # Measures by the whole-number variables, the only ones a page size can come from.
     measures: dict[tuple[tuple[str, int], ...], Measure] = dataclasses.field(default_factory=dict)
 
-    def compiled(self, schema: strawberry.Schema) -> Compiled:
+    def compiled(self, schema: strawberry.Schema, budget: MemoBudget) -> Compiled:
         if self._compiled is None:
-            self._compiled = Compiled(schema, self)
+            self._compiled = Compiled(schema, self, budget)
         return self._compiled
+
+
+class MemoBudget:
+    """The bytes of serialised articles that all plans' memos may hold together."""
+
+    def __init__(self, max_bytes: int = ARTICLE_MEMO_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.used = 0
+
+
+class _Tally:
+    """What one memo holds of the budget; given back when the memo is cleared or dropped
+    (with its plan, or with its catalog snapshot)."""
+
+    __slots__ = ("budget", "size")
+
+    def __init__(self, budget: MemoBudget) -> None:
+        self.budget = budget
+        self.size = 0
+
+    def release(self) -> None:
+        self.budget.used -= self.size
+        self.size = 0
+
+
+class ArticleMemo:
+    """One plan's serialised articles for one catalog snapshot, within the shared budget."""
+
+    __slots__ = ("fragments", "_tally", "__weakref__")
+
+    def __init__(self, budget: MemoBudget) -> None:
+        self.fragments: dict[_ArticleKey, orjson.Fragment] = {}
+        self._tally = _Tally(budget)
+        weakref.finalize(self, self._tally.release)
+
+    def remember(self, key: _ArticleKey, fragment: orjson.Fragment, size: int) -> None:
+        tally = self._tally
+        budget = tally.budget
+        if size > budget.max_bytes // 64:
+            return
+        if len(self.fragments) >= ARTICLES_PER_PLAN or budget.used + size > budget.max_bytes:
+            self.fragments.clear()
+            tally.release()
+            if budget.used + size > budget.max_bytes:
+                return  # other plans hold the budget; this one runs without a memo for now
+        self.fragments[key] = fragment
+        tally.size += size
+        budget.used += size
 
 
 class Compiled:
@@ -138,18 +189,19 @@ class Compiled:
     those variables' values; both make up its key.
     """
 
-    def __init__(self, schema: strawberry.Schema, plan: Plan) -> None:
+    def __init__(self, schema: strawberry.Schema, plan: Plan, budget: MemoBudget) -> None:
         self.schema = schema
         self.plan = plan
+        self._budget = budget
         self._groups: dict[tuple[object, ...], list[_Field]] = {}
-        self._articles: weakref.WeakKeyDictionary[Catalog, dict[_ArticleKey, orjson.Fragment]]
+        self._articles: weakref.WeakKeyDictionary[Catalog, ArticleMemo]
         self._articles = weakref.WeakKeyDictionary()
 
-    def articles(self, catalog: Catalog) -> dict[_ArticleKey, orjson.Fragment]:
+    def articles(self, catalog: Catalog) -> ArticleMemo:
         """Serialised articles of this plan for one catalog snapshot, dropped with it."""
         found = self._articles.get(catalog)
         if found is None:
-            found = self._articles[catalog] = {}
+            found = self._articles[catalog] = ArticleMemo(self._budget)
         return found
 
     def group(
@@ -255,12 +307,11 @@ class Run:
         cursor) and on the variables it uses, which are in the memo's key too."""
         check_deadline()
         memo_key = (id(fields), key, self._signature)
-        found = self._articles.get(memo_key)
+        found = self._articles.fragments.get(memo_key)
         if found is None:
-            found = orjson.Fragment(orjson.dumps(self.fill(fields, source)))
-            if len(self._articles) >= ARTICLES_PER_PLAN:
-                self._articles.clear()
-            self._articles[memo_key] = found
+            serialised = orjson.dumps(self.fill(fields, source))
+            found = orjson.Fragment(serialised)
+            self._articles.remember(memo_key, found, len(serialised))
         return found
 
     def fields(

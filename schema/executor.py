@@ -50,9 +50,11 @@ from newsgraph.schema.context import Context
 from newsgraph.schema.cost import measure, operation_of
 from newsgraph.schema.deadline import DeadlineExceeded
 from newsgraph.schema.execution import (
+    ARTICLE_MEMO_BYTES,
     ARTICLE_TYPE,
     MEMOISED_TYPES,
     Declined,
+    MemoBudget,
     Plan,
     Run,
     strawberry_field,
@@ -60,18 +62,23 @@ from newsgraph.schema.execution import (
 from newsgraph.schema.limits import Limits, refusal_by
 
 _PLAN_CACHE_SIZE = 512
+_PLAN_TEXT_BYTES = 2 * 1024 * 1024
 _MEASURES_PER_PLAN = 64
 
 
 class Executor:
     """Plans and runs queries over one built schema; plans are cached by query text."""
 
-    def __init__(self, schema: strawberry.Schema, limits: Limits) -> None:
+    def __init__(
+        self, schema: strawberry.Schema, limits: Limits, memo_bytes: int = ARTICLE_MEMO_BYTES
+    ) -> None:
         self._strawberry = schema
         self._schema = schema._schema
         self._limits = limits
         self._rules = tuple(specified_rules)
         self._plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
+        self._plan_text_bytes = 0
+        self.memo_budget = MemoBudget(memo_bytes)
 
     def plan(self, query: str, operation_name: str | None) -> Plan | None:
         """The plan for a query, or None when it must go to the reference executor."""
@@ -81,8 +88,12 @@ class Executor:
             return self._plans[key]
         plan = self._make_plan(query, operation_name)
         self._plans[key] = plan
-        if len(self._plans) > _PLAN_CACHE_SIZE:
-            self._plans.popitem(last=False)
+        self._plan_text_bytes += len(query)
+        # A plan's syntax tree grows with its text (and is capped by max_tokens): bounding the
+        # texts bounds the plans.
+        while len(self._plans) > _PLAN_CACHE_SIZE or self._plan_text_bytes > _PLAN_TEXT_BYTES:
+            (dropped, _), _ = self._plans.popitem(last=False)
+            self._plan_text_bytes -= len(dropped)
         return plan
 
     def _make_plan(self, query: str, operation_name: str | None) -> Plan | None:
@@ -206,7 +217,7 @@ class Executor:
             )
         if refusal_by(self._limits, found, plan.operation) is not None:
             raise Declined("past the cost or depth limit")
-        run = Run(plan.compiled(self._strawberry), coerced, context)
+        run = Run(plan.compiled(self._strawberry, self.memo_budget), coerced, context)
         try:
             return run.object_of(root, None, (plan.operation.selection_set,))
         except (Declined, DeadlineExceeded):

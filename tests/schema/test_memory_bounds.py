@@ -1,0 +1,58 @@
+"""The fast lane's caches stay within their byte budgets whatever the queries."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+
+import orjson
+import pytest
+
+from newsgraph.schema.build import build_schema
+from newsgraph.schema.context import Context
+from newsgraph.schema.executor import Executor
+from newsgraph.schema.limits import Limits
+from newsgraph.server.config import Config, folder_sources
+from newsgraph.server.runtime import Runtime
+from tests.conftest import SEEDS
+
+SCHEMA = build_schema()
+
+
+@pytest.fixture(scope="module")
+def context() -> Context:
+    runtime = Runtime(Config(sources=folder_sources([SEEDS])))
+    asyncio.run(runtime.load())
+    return Context(catalog=runtime.catalog)
+
+
+def query(variant: int) -> str:
+    inner = "id title excerpt url webUrl"
+    return (
+        f"{{ articles(first: 40) {{ edges {{ node {{ v{variant}: id {inner} "
+        f"similar(first: 10) {{ score article {{ {inner} }} }} }} }} }} }}"
+    )
+
+
+def test_article_memos_of_all_plans_share_one_byte_budget(context: Context) -> None:
+    budget = 200_000
+    executor = Executor(SCHEMA, Limits(), memo_bytes=budget)
+    for variant in range(30):  # each plan memoises about 100 KB of articles
+        plan = executor.plan(query(variant), None)
+        assert plan is not None
+        data = executor.execute(plan, {}, context)
+        assert orjson.dumps(data)  # answered in full whether memoised or not
+        assert 0 <= executor.memo_budget.used <= budget
+    assert executor.memo_budget.used > 0
+
+
+def test_a_dropped_memo_gives_its_bytes_back(context: Context) -> None:
+    executor = Executor(SCHEMA, Limits())
+    plan = executor.plan(query(0), None)
+    assert plan is not None
+    executor.execute(plan, {}, context)
+    budget = executor.memo_budget
+    assert budget.used > 0
+    del plan, executor  # the plans go, and their memos with them
+    gc.collect()
+    assert budget.used == 0
