@@ -46,7 +46,7 @@ class RequestGuard:
         params = dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
         self._check_query(params.get("query"))
         if "variables" in params:
-            _decode(params["variables"].encode("latin-1"), "the variables parameter")
+            _decode(params["variables"].encode(), "the variables parameter")
 
     def _check_json_body(self, body: bytes) -> None:
         document = _decode(body, "the request body")
