@@ -23,11 +23,16 @@ from newsgraph.engine.counts import per_source, served
 from newsgraph.engine.ingest import Ingested, SourceArticles, merge, normalise_batch
 from newsgraph.engine.sources import PolledSource, Problem, Source, SourceBatch
 from newsgraph.server.config import Config, ConfigError, SourceConfig
+from newsgraph.server.continuity import shown, shrink_reason
 from newsgraph.server.enrich import enrich
 from newsgraph.server.plugin_manager import Plugins, RegisteredSourceType, load_plugins
 
 log = logging.getLogger("newsgraph")
 FAILED = "source failed: "
+DEGRADED = "source degraded: "
+# Seconds a reload waits for all its sources before publishing those that are done.
+RELOAD_GRACE = 2.0
+_PREFIXES = {"failing": FAILED, "degraded": DEGRADED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +41,15 @@ class SourceState:
 
     name: str
     type: str
-    status: str = "pending"  # pending | ok | failing
+    status: str = "pending"  # pending | ok | degraded (kept its last good articles) | failing
     last_error: str | None = None
     last_attempt: datetime | None = None
     last_success: datetime | None = None
     next_poll: datetime | None = None
     details: Mapping[str, object] = field(default_factory=dict)
+    # While degraded: the refused load's first problems, each with its file or item and reason
+    # (the kept load's problems are listed apart, under `problems`).
+    refused_load_problems: tuple[str, ...] = ()
 
 
 def make_source(
@@ -153,6 +161,21 @@ class Runtime:
                     normalised = await asyncio.to_thread(
                         without_collection, normalise_batch, name, batch
                     )
+                    problems = shown(normalised.problems)
+                    for line in problems:
+                        log.warning("source %r: %s", name, line)
+                    previous = self._normalised.get(name)
+                    kept = 0 if previous is None else len(previous.articles)
+                    reason = shrink_reason(kept, len(normalised.articles), self.config.max_shrink)
+                    if reason is not None:
+                        log.warning("source %r degraded: %s", name, reason)
+                        self.states[name] = replace(
+                            self._attempted(name, started),
+                            status="degraded",
+                            last_error=reason,
+                            refused_load_problems=problems,
+                        )
+                        return
                     self._normalised[name] = normalised
                     self._last_batch[name] = weakref.ref(batch)
                     self._generation += 1
@@ -163,6 +186,7 @@ class Runtime:
                     status="ok",
                     last_error=None,
                     last_success=started,
+                    refused_load_problems=(),
                 )
                 return
             self.states[name] = replace(
@@ -207,7 +231,25 @@ class Runtime:
         The catalog is rebuilt only when some source produced a new batch.
         """
         started = time.perf_counter()
-        await asyncio.gather(*(self._load_one(name) for name in names or self.sources))
+        loads = {asyncio.create_task(self._load_one(name)) for name in names or self.sources}
+        # Sources that finish within the grace period make one rebuild; a slow or hung one
+        # does not hold back the others' news: after the grace, each finished load is
+        # published at once.
+        done: set[asyncio.Task[None]] = set()
+        if loads:
+            done, loads = await asyncio.wait(loads, timeout=RELOAD_GRACE)
+        while loads:
+            await self._publish()
+            done, loads = await asyncio.wait(loads, return_when=asyncio.FIRST_COMPLETED)
+        for finished in done:
+            finished.result()
+        await self._publish()
+        self.load_count += 1
+        self.load_seconds += time.perf_counter() - started
+        return self.ingested
+
+    async def _publish(self) -> None:
+        """Rebuild the catalog if any source produced a new batch, and swap it in."""
         async with self._rebuilding:
             if self._built_generation != self._generation:
                 generation = self._generation
@@ -215,9 +257,9 @@ class Runtime:
                 self._built_generation = generation
                 self.snapshot_version += 1
             failing = [
-                Problem(state.name, f"{FAILED}{state.last_error}", source=state.name)
-                for state in self.states.values()
-                if state.status == "failing"
+                Problem(name, f"{_PREFIXES[state.status]}{state.last_error}", source=name)
+                for name, state in self.states.items()
+                if state.status in _PREFIXES
             ]
             built = self._built
             problems = (*failing, *built.problems)
@@ -226,13 +268,11 @@ class Runtime:
             self._problems = _by_source(problems)
             self.ingested = Ingested(built.catalog, problems, built.records, counts)
             self.loaded = True
-        self.load_count += 1
-        self.load_seconds += time.perf_counter() - started
-        return self.ingested
 
     def failures(self) -> list[Problem]:
-        """The problems that say a source failed; each was logged when it happened."""
-        return [p for p in self.ingested.problems if p.message.startswith(FAILED)]
+        """The problems that say a source failed or is degraded; each was logged when it
+        happened."""
+        return [p for p in self.ingested.problems if p.message.startswith((FAILED, DEGRADED))]
 
 
 def _by_source(problems: Iterable[Problem]) -> dict[str, list[Problem]]:
