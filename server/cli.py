@@ -19,6 +19,7 @@ from newsgraph.server.app import create_app, summary
 from newsgraph.server.config import Config, ConfigError, folder_sources, load_config
 from newsgraph.server.introspection import plugins_view, sources_view, table
 from newsgraph.server.plugin_manager import PluginError, load_plugins
+from newsgraph.server.redaction import redact
 from newsgraph.server.runtime import Runtime
 from newsgraph.server.serving import uvicorn_options
 from newsgraph.server.settings_reference import config_schema_text, settings_reference
@@ -114,7 +115,7 @@ def _validate(args: argparse.Namespace) -> int:
     errors, warnings = ingested.errors, ingested.warnings
     # Errors first, then warnings, each in the order of files and lines.
     for problem in (*errors, *warnings):
-        print(problem)
+        print(redact(str(problem)))
     print(summary(ingested))
     return 1 if errors or (args.strict and warnings) else 0
 

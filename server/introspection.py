@@ -8,6 +8,7 @@ from datetime import datetime
 from newsgraph.engine.counts import Counts
 from newsgraph.engine.sources import Problem, Severity
 from newsgraph.server.plugin_manager import Plugins
+from newsgraph.server.redaction import redacted
 from newsgraph.server.runtime import Runtime
 
 PROBLEMS_LISTED = 1000
@@ -41,9 +42,9 @@ def _problems(problems: list[Problem]) -> dict[str, object]:
 
 
 def sources_view(runtime: Runtime) -> list[dict[str, object]]:
-    """Each source's state and counts."""
+    """Each source's state and counts; credentials in its URLs and messages are hidden."""
     counts = runtime.ingested.counts
-    return [
+    rows = [
         {
             **{key: _plain(value) for key, value in asdict(state).items()},
             "counts": counts.get(state.name, Counts()).as_dict(),
@@ -51,6 +52,7 @@ def sources_view(runtime: Runtime) -> list[dict[str, object]]:
         }
         for state in runtime.states.values()
     ]
+    return [{key: redacted(value) for key, value in row.items()} for row in rows]
 
 
 def health_view(runtime: Runtime) -> dict[str, int]:

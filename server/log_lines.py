@@ -1,0 +1,33 @@
+"""Every log line bounded and free of secrets: a client that sends a megabyte of query text
+gets at most a short prefix of it echoed, and a feed URL's password never reaches the log."""
+
+from __future__ import annotations
+
+import logging
+
+from newsgraph.server.redaction import redact
+
+MAX_LINE_CHARS = 2000
+
+
+class SafeLines(logging.Filter):
+    """Formats each record's message once, redacted and cut to `max_chars`."""
+
+    def __init__(self, max_chars: int = MAX_LINE_CHARS) -> None:
+        super().__init__()
+        self.max_chars = max_chars
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = redact(record.getMessage())
+        if len(message) > self.max_chars:
+            cut = len(message) - self.max_chars
+            message = f"{message[: self.max_chars]}... ({cut} more characters)"
+        record.msg, record.args = message, None
+        return True
+
+
+def install(logger: logging.Logger | None = None) -> None:
+    """Put `SafeLines` on every handler of `logger` (the root logger by default)."""
+    for handler in (logger or logging.getLogger()).handlers:
+        if not any(isinstance(f, SafeLines) for f in handler.filters):
+            handler.addFilter(SafeLines())
