@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint schema settings screenshot bench clean
+.PHONY: run test lint schema settings screenshot bench hostile clean
 
 $(VENV)/.installed: pyproject.toml examples/newsgraph-reading-time/pyproject.toml
 	python3 -m venv $(VENV)
@@ -36,6 +36,10 @@ screenshot: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) -m bench
+
+# newsgraph serve under overload, slow clients and the attack classes of issue #18.
+hostile: $(VENV)/.installed
+	$(PY) -m bench.hostile
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info web/node_modules server/static

@@ -15,8 +15,7 @@ from newsgraph.server.config import Config
 from newsgraph.server.refusals import HEADERS_TOO_LARGE, REQUEST_TIMEOUT
 
 # The exact header limit (431 with a JSON error) is the ASGI middleware's; this one only stops
-# a connection from buffering headers without end, so it leaves room for a body in the same
-# packets.
+# a connection from buffering headers without end.
 _HEAD_SLACK = 64 * 1024
 
 
@@ -59,10 +58,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._in_head:
             self._head_bytes += len(data)
-            if self._head_bytes > self.max_head_bytes:
-                self._refuse(431, HEADERS_TOO_LARGE, "the request's headers are too large")
-                return
         super().data_received(data)
+        # Counted after parsing: a chunk that completes the head may carry a body as well.
+        if self._in_head and self._head_bytes > self.max_head_bytes:
+            self._refuse(431, HEADERS_TOO_LARGE, "the request's headers are too large")
 
     def on_message_begin(self) -> None:
         super().on_message_begin()

@@ -1,0 +1,334 @@
+"""`python -m bench.hostile` (`make hostile`): `newsgraph serve` on the demo content under
+attack, on loopback.
+
+It measures the rate the server sustains with a few connections, then for `--duration`
+seconds offers four times that rate over 256+ connections while slow clients (partial
+headers, trickled bodies) hold connections, the attack classes of issue #18 arrive (fragment
+fan-out, similar-article amplification, oversized and malformed bodies) and a prober asks
+`/healthz` every 50 ms. It prints one markdown table: accepted p99, shed share, client
+timeouts, `/healthz` p99, and the server's RSS before, at its peak and after `--settle`
+seconds, each beside the issue's target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import random
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvloop
+
+from bench.loopback import healthy, serving
+
+CLIENT_TIMEOUT = 5.0  # a request unanswered this long counts as a client timeout
+PAGE = (
+    "query($n: Int!, $topic: String) { articles(first: $n, topic: $topic) { totalCount "
+    "edges { node { id title url provider { name } topics { name } } } } }"
+)
+SEARCH = (
+    "query($q: String!) { articles(filter: {search: $q}, first: 10) { edges { node { id } } } }"
+)
+TOPICS = [None, "AI", "Energy", "Health", "Robotics", "Security", "Space"]
+WORDS = ["robot", "solar", "vision", "city", "sleep", "wind", "storage", "model", "chip", "data"]
+
+
+def fan_out(levels: int = 24) -> str:
+    """Fragments that each spread the previous one twice: 2**levels copies of the first."""
+    fragments = ["fragment F0 on Article { id title }"]
+    for n in range(1, levels + 1):
+        fragments.append(f"fragment F{n} on Article {{ ...F{n - 1} ...F{n - 1} }}")
+    operation = f"{{ articles(first: 1) {{ edges {{ node {{ ...F{levels} }} }} }} }}"
+    return " ".join([operation, *fragments])
+
+
+AMPLIFIED = (
+    "{ articles(first: 100) { edges { node { similar(first: 100) { article { similar(first: 100) "
+    "{ article { similar(first: 100) { article { id title excerpt } } } } } } } } } }"
+)
+
+
+def ordinary_body(rng: random.Random) -> bytes:
+    if rng.random() < 0.5:
+        variables = {"n": rng.randint(1, 25), "topic": rng.choice(TOPICS)}
+        return json.dumps({"query": PAGE, "variables": variables}).encode()
+    words = " ".join(rng.sample(WORDS, 2))
+    return json.dumps({"query": SEARCH, "variables": {"q": words}}).encode()
+
+
+def post(body: bytes, length: int | None = None) -> bytes:
+    """A POST to /graphql; `length` declares a Content-Length other than the body's."""
+    head = (
+        "POST /graphql HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body) if length is None else length}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)  # accepted (200) requests
+    shed: int = 0
+    timeouts: int = 0
+    other: dict[int, int] = field(default_factory=dict)
+    health: list[float] = field(default_factory=list)
+    health_failures: int = 0
+    attacks: dict[str, str] = field(default_factory=dict)
+
+
+async def exchange(port: int, request: bytes) -> tuple[int, bytes]:
+    """Send one request on a fresh connection; the status and body of the answer."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        return status, await reader.readexactly(length)
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+
+
+class Connection:
+    """One keep-alive client connection sending a request whenever the pacer says so."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def send(self, request: bytes) -> int:
+        if self.writer is None or self.writer.is_closing():
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        self.writer.write(request)
+        await self.writer.drain()
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        length = 0
+        close = False
+        for line in head.lower().split(b"\r\n"):
+            if line.startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+            close = close or line == b"connection: close"
+        await self.reader.readexactly(length)
+        if close:
+            self.close()
+        return int(head[9:12])
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+async def offered_load(
+    port: int, rate: float, connections: int, seconds: float, tally: Tally | None
+) -> int:
+    """Offer `rate` requests a second over `connections` connections for `seconds`; the
+    requests answered 200."""
+    rng = random.Random(18)
+    answered = 0
+    end = time.perf_counter() + seconds
+    interval = connections / rate
+
+    async def client(index: int) -> None:
+        nonlocal answered
+        connection = Connection(port)
+        next_at = time.perf_counter() + interval * index / connections
+        while (now := time.perf_counter()) < end:
+            if next_at > now:
+                await asyncio.sleep(next_at - now)
+            next_at += interval
+            started = time.perf_counter()
+            try:
+                status = await asyncio.wait_for(
+                    connection.send(post(ordinary_body(rng))), CLIENT_TIMEOUT
+                )
+            except TimeoutError:
+                connection.close()
+                if tally is not None:
+                    tally.timeouts += 1
+                continue
+            except (OSError, asyncio.IncompleteReadError):
+                connection.close()
+                status = 0
+            if status == 200:
+                answered += 1
+            if tally is None:
+                continue
+            if status == 200:
+                tally.latencies.append(time.perf_counter() - started)
+            elif status == 503:
+                tally.shed += 1
+            else:
+                tally.other[status] = tally.other.get(status, 0) + 1
+        connection.close()
+
+    await asyncio.gather(*(client(i) for i in range(connections)))
+    return answered
+
+
+async def sustainable_rate(port: int, seconds: float) -> float:
+    """Requests a second answered by a closed loop of 8 connections (each sends the moment its
+    previous answer is in)."""
+    return await offered_load(port, 1e9, 8, seconds, None) / seconds
+
+
+async def probe_health(port: int, seconds: float, tally: Tally) -> None:
+    end = time.perf_counter() + seconds
+    request = b"GET /healthz HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"
+    while time.perf_counter() < end:
+        started = time.perf_counter()
+        try:
+            status, _ = await asyncio.wait_for(exchange(port, request), CLIENT_TIMEOUT)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError):
+            status = 0
+        if status == 200:
+            tally.health.append(time.perf_counter() - started)
+        else:
+            tally.health_failures += 1
+        await asyncio.sleep(0.05)
+
+
+async def slow_clients(port: int, count: int, seconds: float) -> None:
+    """Connections that send part of their headers, or of their body, and then trickle."""
+
+    async def one(index: int) -> None:
+        with contextlib.suppress(OSError):
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            if index % 2:
+                writer.write(b"GET /healthz HTTP/1.1\r\nHost: bench\r\nX-Slow: ")
+            else:
+                writer.write(post(b"{", length=1000))
+            end = time.perf_counter() + seconds
+            with contextlib.suppress(OSError):
+                while time.perf_counter() < end and not writer.is_closing():
+                    await asyncio.sleep(1)
+                    writer.write(b"a")
+            writer.close()
+
+    await asyncio.gather(*(one(i) for i in range(count)))
+
+
+ATTACKS: dict[str, Callable[[], bytes]] = {
+    "fragment fan-out (24 levels)": lambda: post(json.dumps({"query": fan_out()}).encode()),
+    "similar(first: 100) three deep": lambda: post(json.dumps({"query": AMPLIFIED}).encode()),
+    "100 MB body (declared)": lambda: post(b"{", length=100 * 1024 * 1024),
+    "JSON body that is a string": lambda: post(b'"query"'),
+    "invalid UTF-8": lambda: post(b'{"query": "{ __typename }\xff"}'),
+    "100k nested [ in variables": lambda: post(
+        b'{"query": "{ __typename }", "variables": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    ),
+    "undefined fragment": lambda: post(b'{"query": "{ articles { ...Nope } }"}'),
+    "1 MB of headers": lambda: (
+        b"GET /healthz HTTP/1.1\r\nHost: bench\r\nX-Pad: " + b"a" * 1_000_000 + b"\r\n\r\n"
+    ),
+}
+
+
+async def attacks(port: int, tally: Tally) -> None:
+    for name, request in ATTACKS.items():
+        started = time.perf_counter()
+        try:
+            status, body = await asyncio.wait_for(exchange(port, request()), CLIENT_TIMEOUT)
+            code = json.loads(body)["errors"][0].get("extensions", {}).get("code", "")
+            answer = f"{status} {code}".strip()
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, KeyError) as error:
+            answer = f"no answer ({type(error).__name__})"
+        tally.attacks[name] = f"{answer} in {1000 * (time.perf_counter() - started):.0f} ms"
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def quantile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{1000 * value:.0f} ms"
+
+
+async def attack_run(
+    port: int, pid: int, duration: float, connections: int, settle: float
+) -> list[tuple[str, str, str]]:
+    rate = await sustainable_rate(port, 3.0)
+    before = rss_mib(pid)
+    tally = Tally()
+    peak = before
+
+    async def watch_rss() -> None:
+        nonlocal peak
+        while True:
+            peak = max(peak, rss_mib(pid))
+            await asyncio.sleep(0.2)
+
+    watcher = asyncio.create_task(watch_rss())
+    jobs: list[Awaitable[object]] = [
+        offered_load(port, 4 * rate, connections, duration, tally),
+        probe_health(port, duration, tally),
+        slow_clients(port, 64, duration),
+        attacks(port, tally),
+    ]
+    await asyncio.gather(*jobs)
+    await asyncio.sleep(settle)
+    watcher.cancel()
+    after = rss_mib(pid)
+    offered = len(tally.latencies) + tally.shed + tally.timeouts + sum(tally.other.values())
+    rows = [
+        ("sustainable rate (8 connections)", f"{rate:.0f} req/s", ""),
+        ("offered", f"{offered} requests at {4 * rate:.0f} req/s, {connections} conn.", "4x"),
+        ("accepted p99", ms(quantile(tally.latencies, 0.99)), "< 250 ms"),
+        ("accepted", str(len(tally.latencies)), ""),
+        ("shed (503)", f"{tally.shed} ({tally.shed / max(offered, 1):.0%})", ""),
+        ("other statuses", json.dumps(tally.other) if tally.other else "none", ""),
+        ("client timeouts", str(tally.timeouts), "0"),
+        ("/healthz p99", ms(quantile(tally.health, 0.99)), "< 50 ms"),
+        ("/healthz failures", str(tally.health_failures), "0"),
+        ("RSS before / peak", f"{before:.0f} / {peak:.0f} MiB", ""),
+        (f"RSS {settle:g} s after", f"{after:.0f} MiB ({after / before - 1:+.0%})", "within 10 %"),
+    ]
+    rows += [(f"attack: {name}", answer, "4xx, fast") for name, answer in tally.attacks.items()]
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.hostile", description=__doc__)
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of overload")
+    parser.add_argument("--connections", type=int, default=256)
+    parser.add_argument("--settle", type=float, default=60.0, help="seconds before the last RSS")
+    args = parser.parse_args(argv)
+    command = [sys.executable, "-m", "newsgraph.server.cli", "serve", "--log-level=warning"]
+    with serving(command) as server:
+        healthy(server)
+        run = attack_run(
+            server.port, server.process.pid, args.duration, args.connections, args.settle
+        )
+        rows = uvloop.run(run)  # the client as cheap as it gets: it shares the server's cores
+    print("| measure | result | target |\n|---|---|---|")
+    for name, result, target in rows:
+        print(f"| {name} | {result} | {target} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
