@@ -12,8 +12,10 @@ from newsgraph.schema.build import build_schema
 from newsgraph.schema.context import Context
 from newsgraph.schema.cost import ASSUMED_LIST_SIZE, Measure, measure, operation_of
 from newsgraph.schema.limits import Limits
+from newsgraph.server.app import create_app
 from newsgraph.server.config import Config, folder_sources
 from newsgraph.server.runtime import Runtime
+from newsgraph.testing import client as running
 from tests.conftest import SEEDS
 
 SCHEMA = build_schema()
@@ -116,3 +118,17 @@ def test_an_undefined_fragment_is_a_validation_error(context: Context) -> None:
         "{ articles { edges { node { ...Nope } } } }", context_value=context
     )
     assert result.errors and "Unknown fragment 'Nope'" in result.errors[0].message
+
+
+@pytest.mark.asyncio
+async def test_the_cost_is_in_extensions_when_asked() -> None:
+    query = (
+        "{ articles(first: 10) { edges { node { id title "
+        "similar(first: 3) { score article { id title } } } } } }"
+    )
+    async with running(create_app(Config(sources=folder_sources([SEEDS])))) as client:
+        asked = await client.post("/graphql", json={"query": query, "extensions": {"cost": True}})
+        plain = await client.post("/graphql", json={"query": query})
+    assert asked.json()["extensions"] == {"cost": {"estimated": 256, "budget": 50_000}}
+    assert "extensions" not in plain.json()
+    assert asked.json()["data"] == plain.json()["data"]
