@@ -24,10 +24,3 @@ class SafeLines(logging.Filter):
             message = f"{message[: self.max_chars]}... ({cut} more characters)"
         record.msg, record.args = message, None
         return True
-
-
-def install(logger: logging.Logger | None = None) -> None:
-    """Put `SafeLines` on every handler of `logger` (the root logger by default)."""
-    for handler in (logger or logging.getLogger()).handlers:
-        if not any(isinstance(f, SafeLines) for f in handler.filters):
-            handler.addFilter(SafeLines())

@@ -9,6 +9,8 @@ import logging.config
 from datetime import UTC, datetime
 from typing import Any
 
+from newsgraph.server.log_lines import SafeLines
+
 LEVELS = ("critical", "error", "warning", "info", "debug")
 FORMATS = ("text", "json")
 _TEXT = "%(levelname)s %(name)s: %(message)s"
@@ -25,7 +27,7 @@ class JsonLines(logging.Formatter):
             "message": record.getMessage(),
         }
         if record.exc_info:
-            entry["traceback"] = self.formatException(record.exc_info)
+            entry["traceback"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -36,8 +38,14 @@ def logging_config(level: str, form: str) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"chosen": formatter},
+        # Every line redacted (credentials in URLs) and bounded (docs/hardening.md).
+        "filters": {"safe": {"()": SafeLines}},
         "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "chosen"},
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "chosen",
+                "filters": ["safe"],
+            },
         },
         "root": {"handlers": ["stderr"], "level": level.upper()},
         # uvicorn's loggers keep their names but log through the root's handler.

@@ -33,7 +33,7 @@ async def test_a_feed_whose_items_are_all_invalid_keeps_the_last_good_ones(
     assert sorted(a.title for a in runtime.catalog.order) == before and before
     assert state["status"] == "degraded"
     problems = state["refused_load_problems"]
-    assert isinstance(problems, tuple) and problems
+    assert isinstance(problems, list) and problems
     assert all("items[" in line for line in problems)  # the item, and why
     assert any("degraded" in r.getMessage() for r in caplog.records)
     assert any("items[" in r.getMessage() for r in caplog.records)
