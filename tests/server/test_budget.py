@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
 from newsgraph.server.app import create_app
+from newsgraph.server.budget import Budget, RequestBudget
 from newsgraph.server.config import Config, folder_sources
 from newsgraph.testing import client as running
 from tests.conftest import SEEDS
@@ -40,3 +43,35 @@ async def test_an_answer_past_the_size_cap_is_refused_and_a_small_one_passes() -
     (error,) = large.json()["errors"]
     assert error["extensions"]["code"] == "RESPONSE_TOO_LARGE" and "2000" in error["message"]
     assert small.json()["data"]["articles"]["totalCount"] > 0
+
+
+@pytest.mark.asyncio
+async def test_work_stops_when_the_client_goes_away() -> None:
+    stopped = asyncio.Event()
+
+    async def endless(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()  # the body
+        try:
+            await asyncio.sleep(60)  # long work, with pauses
+        finally:
+            stopped.set()
+
+    messages = [{"type": "http.request", "body": b"{}", "more_body": False}]
+    gone = asyncio.Event()
+
+    async def receive() -> Message:
+        if messages:
+            return messages.pop()
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        raise AssertionError("nothing is sent to a client that went away")
+
+    budget = RequestBudget(endless, Budget(seconds=60))
+    request = asyncio.create_task(budget({"type": "http"}, receive, send))
+    await asyncio.sleep(0.5)  # past the moment a watch starts
+    gone.set()
+    async with asyncio.timeout(10):  # generous: proves "not stalled"
+        await request
+    assert stopped.is_set() and budget.abandoned == 1
