@@ -15,11 +15,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import http.client
 import json
 import random
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -186,20 +188,28 @@ async def sustainable_rate(port: int, seconds: float) -> float:
     return await offered_load(port, 1e9, 8, seconds, None) / seconds
 
 
-async def probe_health(port: int, seconds: float, tally: Tally) -> None:
+def probe_health(port: int, seconds: float) -> tuple[list[float], int]:
+    """`/healthz` every 50 ms for `seconds`: the latencies of its answers, and its failures.
+    It runs in a process of its own, so the load generator's busy loop does not delay it."""
+    latencies: list[float] = []
+    failures = 0
     end = time.perf_counter() + seconds
-    request = b"GET /healthz HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"
     while time.perf_counter() < end:
         started = time.perf_counter()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
         try:
-            status, _ = await asyncio.wait_for(exchange(port, request), CLIENT_TIMEOUT)
-        except (TimeoutError, OSError, asyncio.IncompleteReadError):
-            status = 0
-        if status == 200:
-            tally.health.append(time.perf_counter() - started)
+            connection.request("GET", "/healthz")
+            ok = connection.getresponse().status == 200
+        except OSError:
+            ok = False
+        finally:
+            connection.close()
+        if ok:
+            latencies.append(time.perf_counter() - started)
         else:
-            tally.health_failures += 1
-        await asyncio.sleep(0.05)
+            failures += 1
+        time.sleep(0.05)
+    return latencies, failures
 
 
 async def slow_clients(port: int, count: int, seconds: float) -> None:
@@ -283,13 +293,15 @@ async def attack_run(
             await asyncio.sleep(0.2)
 
     watcher = asyncio.create_task(watch_rss())
-    jobs: list[Awaitable[object]] = [
-        offered_load(port, 4 * rate, connections, duration, tally),
-        probe_health(port, duration, tally),
-        slow_clients(port, 64, duration),
-        attacks(port, tally),
-    ]
-    await asyncio.gather(*jobs)
+    with ProcessPoolExecutor(1) as prober:
+        health = asyncio.get_running_loop().run_in_executor(prober, probe_health, port, duration)
+        jobs: list[Awaitable[object]] = [
+            offered_load(port, 4 * rate, connections, duration, tally),
+            slow_clients(port, 64, duration),
+            attacks(port, tally),
+        ]
+        await asyncio.gather(*jobs)
+        tally.health, tally.health_failures = await health
     await asyncio.sleep(settle)
     watcher.cancel()
     after = rss_mib(pid)
@@ -302,7 +314,11 @@ async def attack_run(
         ("shed (503)", f"{tally.shed} ({tally.shed / max(offered, 1):.0%})", ""),
         ("other statuses", json.dumps(tally.other) if tally.other else "none", ""),
         ("client timeouts", str(tally.timeouts), "0"),
-        ("/healthz p99", ms(quantile(tally.health, 0.99)), "< 50 ms"),
+        (
+            "/healthz p50 / p99",
+            f"{ms(quantile(tally.health, 0.5))} / {ms(quantile(tally.health, 0.99))}",
+            "p99 < 50 ms",
+        ),
         ("/healthz failures", str(tally.health_failures), "0"),
         ("RSS before / peak", f"{before:.0f} / {peak:.0f} MiB", ""),
         (f"RSS {settle:g} s after", f"{after:.0f} MiB ({after / before - 1:+.0%})", "within 10 %"),
