@@ -38,10 +38,9 @@ from graphql import (
 )
 
 from newsgraph.engine.selection import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from newsgraph.schema.errors import MAX_ALIASES_EXCEEDED, MAX_DEPTH_EXCEEDED
 
 QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
-QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
-TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
 # Lists without a size argument (topics, providers, images, related...) count as this long.
 ASSUMED_LIST_SIZE = 20
 # Fields that do real work per call, beyond reading an attribute.
@@ -96,13 +95,13 @@ def refusal(
     if found.aliases > max_aliases:
         return GraphQLError(
             f"{found.aliases} aliases found. Allowed: {max_aliases}",
-            extensions={"code": TOO_MANY_ALIASES, "aliases": found.aliases},
+            extensions={"code": MAX_ALIASES_EXCEEDED, "aliases": found.aliases},
         )
     if found.depth > max_depth:
         name = operation.name.value if operation.name else "anonymous"
         return GraphQLError(
             f"'{name}' exceeds maximum operation depth of {max_depth}",
-            extensions={"code": QUERY_TOO_DEEP, "depth": found.depth, "maxDepth": max_depth},
+            extensions={"code": MAX_DEPTH_EXCEEDED, "depth": found.depth, "maxDepth": max_depth},
         )
     if found.cost > max_cost:
         return GraphQLError(

@@ -7,11 +7,19 @@ from __future__ import annotations
 import time
 from contextvars import ContextVar
 
+from graphql import GraphQLError
+
 _DEADLINE: ContextVar[float | None] = ContextVar("newsgraph_deadline", default=None)
 
 
-class DeadlineExceeded(Exception):
-    """The request's time budget ran out."""
+TIMEOUT = "TIMEOUT"
+
+
+class DeadlineExceeded(GraphQLError):
+    """The request's time budget ran out; raised in a resolver, a coded field error."""
+
+    def __init__(self) -> None:
+        super().__init__("the request ran out of time", extensions={"code": TIMEOUT})
 
 
 def set_deadline(seconds: float) -> None:

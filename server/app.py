@@ -19,6 +19,7 @@ from newsgraph.engine.ingest import Ingested
 from newsgraph.engine.sources import Severity
 from newsgraph.server.admin import admin_routes
 from newsgraph.server.admission import Admission
+from newsgraph.server.body_first import BodyFirst
 from newsgraph.server.budget import Budget, RequestBudget
 from newsgraph.server.config import Config, load_config
 from newsgraph.server.cors import cors_middleware
@@ -29,7 +30,6 @@ from newsgraph.server.limits import RequestLimits, RequestSizes
 from newsgraph.server.metrics import Metrics, RequestMetrics
 from newsgraph.server.plugin_manager import PluginError, Plugins
 from newsgraph.server.readiness import not_ready
-from newsgraph.server.request_guard import RequestGuard
 from newsgraph.server.runtime import Runtime
 from newsgraph.server.site_routes import routes as static_routes
 
@@ -49,11 +49,11 @@ def summary(ingested: Ingested) -> str:
 
 
 def _bounded(endpoint: GraphQLEndpoint, config: Config) -> ASGIApp:
-    """The endpoint inside its admission control and per-request budget; malformed requests
-    are refused before they take a place, so only well-formed ones queue."""
+    """The endpoint inside its per-request budget and admission control; a request's body is
+    in before it takes a place, so slow clients wait outside."""
     budget = RequestBudget(endpoint, Budget(config.request_timeout, config.max_response_bytes))
     admission = Admission(budget, config.max_running, config.max_queued)
-    return RequestGuard(admission, config.max_query_bytes)
+    return BodyFirst(admission)
 
 
 def _routes(runtime: Runtime, graphql: ASGIApp) -> list[BaseRoute]:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from newsgraph.schema.deadline import DeadlineExceeded, expired, set_deadline
-from newsgraph.server.refusals import RESPONSE_TOO_LARGE, TIMEOUT, send_refusal
+from newsgraph.schema.deadline import TIMEOUT, DeadlineExceeded, expired, set_deadline
+from newsgraph.server.refusals import RESPONSE_TOO_LARGE, send_refusal
 
 # Most requests are answered in milliseconds; only one still running after this long gets a
 # watch for its client going away (a task of its own, which the others need not pay for).

@@ -33,6 +33,8 @@ from strawberry.types.graphql import OperationType
 
 from newsgraph.schema.build import build_schema
 from newsgraph.schema.context import Context
+from newsgraph.schema.cost_limit import COST_REQUEST_KEY
+from newsgraph.schema.deadline import DeadlineExceeded
 from newsgraph.schema.errors import INTERNAL_SERVER_ERROR
 from newsgraph.schema.execution import Declined
 from newsgraph.schema.executor import Executor
@@ -58,6 +60,7 @@ from newsgraph.server.http_negotiation import (
     response_media_type,
 )
 from newsgraph.server.http_params import Params, parse_params, request_key
+from newsgraph.server.limits import check_query_text
 from newsgraph.server.metrics import ERROR_CODE
 from newsgraph.server.persisted_queries import (
     AutomaticPersistedQueries,
@@ -111,6 +114,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         except RequestError as refused:
             setattr(request.state, ERROR_CODE, refused.code)
             response = _refusal(refused, response_media_type(headers.get(b"accept")))
+        except DeadlineExceeded:
+            raise  # the request's budget (server/budget.py) answers it
         except Exception as error:  # never a bare 500 page: a coded, masked GraphQL error
             errors = [internal_error("/graphql", error)]
             _note_error_code(request, errors)
@@ -158,6 +163,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         """The body of a clean answer, or the response for anything else."""
         method = request.method
         document = self.persisted.document(params)
+        check_query_text(document.query, self.runtime.config.max_query_bytes)
         body = self._direct(document.query, params, context)
         if body is not None:
             self.answered["direct"] += 1
@@ -184,7 +190,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         return body
 
     def _direct(self, query: str, params: Params, context: Context) -> bytes | None:
-        if self.executor is None:
+        # The fast lane reports no extensions: a request that asks for its cost goes on.
+        if self.executor is None or COST_REQUEST_KEY in params.extensions:
             return None
         plan = self.executor.plan(query, params.operation_name)
         if plan is None:

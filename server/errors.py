@@ -15,6 +15,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from newsgraph.schema.errors import INTERNAL_SERVER_ERROR
+from newsgraph.server.refusals import REQUEST_TOO_LARGE
 
 log = logging.getLogger("newsgraph.errors")
 
@@ -27,7 +28,13 @@ METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 FormattedError = dict[str, Any]
 # Refusals about the HTTP request itself keep their status whatever the client accepts; the
 # others are GraphQL request errors, which legacy application/json clients get with a 200.
-_HTTP_LEVEL = {BAD_REQUEST, NOT_ACCEPTABLE, UNSUPPORTED_MEDIA_TYPE, METHOD_NOT_ALLOWED}
+_HTTP_LEVEL = {
+    BAD_REQUEST,
+    NOT_ACCEPTABLE,
+    UNSUPPORTED_MEDIA_TYPE,
+    METHOD_NOT_ALLOWED,
+    REQUEST_TOO_LARGE,
+}
 
 
 class RequestError(Exception):

@@ -1,6 +1,7 @@
 """Size and time limits on a request before anything reads it: headers (431), a body's size
 (413, refused from its Content-Length when it declares one) and the time its body may take
-to arrive (408). Every refusal is a JSON GraphQL error."""
+to arrive (408); and the length of GraphQL query text (413). Every refusal is a JSON GraphQL
+error."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from newsgraph.server.errors import RequestError
 from newsgraph.server.refusals import (
     HEADERS_TOO_LARGE,
     REQUEST_TIMEOUT,
@@ -105,3 +107,11 @@ class RequestLimits:
             return message
 
         return limited
+
+
+def check_query_text(query: str, max_bytes: int) -> None:
+    """`RequestError` (413) when GraphQL query text is longer than `max_bytes`."""
+    size = len(query.encode())
+    if size > max_bytes:
+        message = f"the query text is {size} bytes, over the limit of {max_bytes}"
+        raise RequestError(413, REQUEST_TOO_LARGE, message)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsgraph.schema.build import Limits, build_schema
+from newsgraph.schema.build import build_schema
+from newsgraph.schema.limits import Limits
 from newsgraph.schema.no_introspection import CODE
 
 CLOSED = build_schema(Limits(introspection=False))
