@@ -30,6 +30,7 @@ import uvloop
 from bench.loopback import healthy, serving
 
 CLIENT_TIMEOUT = 5.0  # a request unanswered this long counts as a client timeout
+SLOW_CLIENTS = 64  # half trickle their headers, half their body
 PAGE = (
     "query($n: Int!, $topic: String) { articles(first: $n, topic: $topic) { totalCount "
     "edges { node { id title url provider { name } topics { name } } } } }"
@@ -82,6 +83,7 @@ class Tally:
     health: list[float] = field(default_factory=list)
     health_failures: int = 0
     attacks: dict[str, str] = field(default_factory=dict)
+    slow_cut_off: int = 0
 
 
 async def exchange(port: int, request: bytes) -> tuple[int, bytes]:
@@ -212,22 +214,31 @@ def probe_health(port: int, seconds: float) -> tuple[list[float], int]:
     return latencies, failures
 
 
-async def slow_clients(port: int, count: int, seconds: float) -> None:
-    """Connections that send part of their headers, or of their body, and then trickle."""
+async def slow_clients(port: int, count: int, seconds: float, tally: Tally) -> None:
+    """Connections that send part of their headers, or of their body, and then trickle a byte
+    a second; counts those the server cuts off."""
 
     async def one(index: int) -> None:
-        with contextlib.suppress(OSError):
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            if index % 2:
-                writer.write(b"GET /healthz HTTP/1.1\r\nHost: bench\r\nX-Slow: ")
-            else:
-                writer.write(post(b"{", length=1000))
-            end = time.perf_counter() + seconds
-            with contextlib.suppress(OSError):
-                while time.perf_counter() < end and not writer.is_closing():
-                    await asyncio.sleep(1)
-                    writer.write(b"a")
-            writer.close()
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            return
+        if index % 2:
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: bench\r\nX-Slow: ")
+        else:
+            writer.write(post(b"{", length=1000))
+        end = time.perf_counter() + seconds
+        try:
+            while time.perf_counter() < end:
+                # An answer (408) or the end of the stream: the server has cut it off.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(reader.read(1024), 1)
+                    tally.slow_cut_off += 1
+                    break
+                writer.write(b"a")
+        except (OSError, RuntimeError):  # written after the server closed it
+            tally.slow_cut_off += 1
+        writer.close()
 
     await asyncio.gather(*(one(i) for i in range(count)))
 
@@ -297,7 +308,7 @@ async def attack_run(
         health = asyncio.get_running_loop().run_in_executor(prober, probe_health, port, duration)
         jobs: list[Awaitable[object]] = [
             offered_load(port, 4 * rate, connections, duration, tally),
-            slow_clients(port, 64, duration),
+            slow_clients(port, SLOW_CLIENTS, duration, tally),
             attacks(port, tally),
         ]
         await asyncio.gather(*jobs)
@@ -320,6 +331,7 @@ async def attack_run(
             "p99 < 50 ms",
         ),
         ("/healthz failures", str(tally.health_failures), "0"),
+        ("slow clients cut off", f"{tally.slow_cut_off} of {SLOW_CLIENTS}", "all, after 10 s"),
         ("RSS before / peak", f"{before:.0f} / {peak:.0f} MiB", ""),
         (f"RSS {settle:g} s after", f"{after:.0f} MiB ({after / before - 1:+.0%})", "within 10 %"),
     ]
