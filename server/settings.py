@@ -311,6 +311,7 @@ class ServerSettings(BaseModel):
         default=None,
         description="Serve the admin endpoints on this port only (same host), not on "
         "`port`. Unset: they are served on `port`.",
+    )
     # Hardening for the public internet (issue #18; docs/hardening.md).
     max_body_bytes: Count = Field(
         default=1024 * 1024, description="The largest request body; larger ones get 413."
