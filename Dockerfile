@@ -14,7 +14,7 @@ COPY seeds/ seeds/
 # `pip install .` builds GraphiQL's files from the pinned front-end project (node comes from
 # PyPI for the build only; it is not in the image).
 COPY web/ web/
-RUN pip install . && useradd --create-home --uid 10001 newsgraph
+RUN pip install ".[redis]" && useradd --create-home --uid 10001 newsgraph
 
 USER newsgraph
 EXPOSE 8000

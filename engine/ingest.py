@@ -21,6 +21,7 @@ class Ingested:
     problems: tuple[Problem, ...]
     records: int
     counts: Mapping[str, Counts] = field(default_factory=dict)  # by source name
+    content_hash: str = ""  # the catalog's (engine/content_hash.py): equal across replicas
 
     @property
     def errors(self) -> list[Problem]:

@@ -28,6 +28,7 @@ from newsgraph.server.graphiql import graphiql_files
 from newsgraph.server.introspection import health_view
 from newsgraph.server.limits import RequestLimits, RequestSizes
 from newsgraph.server.metrics import Metrics, RequestMetrics
+from newsgraph.server.persisted_queries import AutomaticPersistedQueries
 from newsgraph.server.plugin_manager import PluginError, Plugins
 from newsgraph.server.readiness import not_ready
 from newsgraph.server.runtime import Runtime
@@ -58,12 +59,18 @@ def _bounded(endpoint: GraphQLEndpoint, config: Config) -> ASGIApp:
 
 def _routes(runtime: Runtime, graphql: ASGIApp) -> list[BaseRoute]:
     async def healthz(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "counts": health_view(runtime)})
+        snapshot = runtime.ingested.content_hash
+        return JSONResponse({"status": "ok", "snapshot": snapshot, "counts": health_view(runtime)})
 
     async def readyz(request: Request) -> JSONResponse:
         reasons = not_ready(runtime)
         status = "not ready" if reasons else "ready"
-        body = {"status": status, "reasons": reasons, "counts": health_view(runtime)}
+        body = {
+            "status": status,
+            "reasons": reasons,
+            "snapshot": runtime.ingested.content_hash,
+            "counts": health_view(runtime),
+        }
         return JSONResponse(body, status_code=503 if reasons else 200)
 
     routes: list[BaseRoute] = [
@@ -130,6 +137,8 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
                 # Each task ends in CancelledError, which gather returns; a cancellation of
                 # this shutdown itself still propagates.
                 await asyncio.gather(*background, return_exceptions=True)
+                if isinstance(endpoint.persisted, AutomaticPersistedQueries):
+                    await endpoint.persisted.close()
 
     config = runtime.config
     sizes = RequestSizes(config.max_body_bytes, config.max_header_bytes, config.body_timeout)

@@ -31,6 +31,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from newsgraph.engine.catalog import Catalog
 from newsgraph.schema.build import build_schema
 from newsgraph.schema.context import Context
 from newsgraph.schema.cost_limit import COST_REQUEST_KEY
@@ -73,6 +74,9 @@ from newsgraph.server.response_cache import Answer, ResponseCache
 from newsgraph.server.runtime import Runtime
 
 _NO_STORE = {"cache-control": "no-store"}
+# Which catalog snapshot answered: its content hash, equal on every replica serving the same
+# content (docs/deploy.md#consistency).
+SNAPSHOT_HEADER = b"x-newsgraph-snapshot"
 Headers = dict[bytes, bytes]
 _QUERIES_ONLY = {OperationType.QUERY}
 _ANY_OPERATION = {OperationType.QUERY, OperationType.MUTATION}
@@ -140,7 +144,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         else:
             raw = request.scope["query_string"]
         key = request_key(method, raw)
-        context = self._context(headers)
+        # One snapshot per request: a reload mid-request cannot mix two catalogs.
+        snapshot = self.runtime.ingested
+        context = self._context(headers, snapshot.catalog)
         # The request's own bytes are the key: a client repeating itself is found without
         # even parsing JSON.
         answer = self.cache.get(context.catalog, key)
@@ -153,6 +159,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 return outcome
             answer = Answer.of(outcome)
         response = self._answer(method, headers, media, context.preview, answer)
+        response.raw_headers.append((SNAPSHOT_HEADER, snapshot.content_hash.encode()))
         if response.answer is not answer or fresh:
             self.cache.put(context.catalog, key, response.answer)
         return response
@@ -162,7 +169,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     ) -> bytes | Response:
         """The body of a clean answer, or the response for anything else."""
         method = request.method
-        document = self.persisted.document(params)
+        document = await self.persisted.document(params)
         check_query_text(document.query, self.runtime.config.max_query_bytes)
         body = self._direct(document.query, params, context)
         if body is not None:
@@ -186,7 +193,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             if errors:  # errors may be passing (a timeout, say): never cached
                 return Response(body, 200, _NO_STORE, media)
         if isinstance(self.persisted, AutomaticPersistedQueries):
-            self.persisted.remember(document)
+            await self.persisted.remember(document)
         return body
 
     def _direct(self, query: str, params: Params, context: Context) -> bytes | None:
@@ -250,9 +257,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             caching.append((b"content-encoding", coding.encode()))
         return _Answered(answer, body, 200, media, caching)
 
-    def _context(self, headers: Headers) -> Context:
-        # One snapshot per request: a reload mid-request cannot mix two catalogs.
-        catalog = self.runtime.catalog
+    def _context(self, headers: Headers, catalog: Catalog) -> Context:
         preview = self._carries_preview_credential(headers.get(self._preview_header))
         return Context(
             catalog=catalog.with_drafts() if preview else catalog,
@@ -263,7 +268,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        return self._context(dict(request.scope["headers"]))
+        return self._context(dict(request.scope["headers"]), self.runtime.catalog)
 
     def _carries_preview_credential(self, given: bytes | None) -> bool:
         expected = self.runtime.config.preview_token
@@ -279,7 +284,13 @@ def persisted_queries(config: Config) -> PersistedQueries:
         return TrustedDocuments(load_manifest(config.persisted_queries_manifest))
     if config.persisted_queries == "off":
         return SentDocuments()
-    return AutomaticPersistedQueries(config.apq_max_entries, config.apq_max_bytes)
+    shared = None
+    if config.apq_redis_url is not None:
+        # Imported only when configured: the Redis client is an optional extra.
+        from newsgraph.server.shared_documents import RedisDocuments
+
+        shared = RedisDocuments.of(config)
+    return AutomaticPersistedQueries(config.apq_max_entries, config.apq_max_bytes, shared)
 
 
 @lru_cache(maxsize=64)

@@ -5,7 +5,10 @@ Three modes (`server.persisted_queries`):
 - `apq` (default): Apollo's automatic persisted queries. A request may send only
   `extensions.persistedQuery.sha256Hash`; an unknown hash is answered PERSISTED_QUERY_NOT_FOUND,
   and the client sends the document with its hash, which is checked before the document is
-  remembered (in a store bounded in entries and bytes). Plain requests run as ever.
+  remembered (in a store bounded in entries and bytes). Plain requests run as ever. With
+  `apq_redis_url`, replicas also share what they remember through Redis
+  (server/shared_documents.py); the in-process store still answers first, and alone while
+  Redis is down.
 - `trusted`: only the documents of a manifest run, named by hash (`persistedQuery.sha256Hash`
   or `documentId`), or sent in full when their SHA-256 is in the manifest.
 - `off`: documents are always sent in full; a hash is answered PERSISTED_QUERY_NOT_SUPPORTED.
@@ -19,6 +22,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import orjson
 
@@ -67,49 +71,82 @@ def _requested_hash(params: Params) -> str | None:
     return hash_
 
 
-class AutomaticPersistedQueries:
-    """Documents remembered by their SHA-256, least recently used dropped first."""
+class SharedDocuments(Protocol):
+    """A store that replicas share. It never raises: while it is unreachable, `get` finds
+    nothing and `put` keeps nothing, and the in-process store answers alone."""
 
-    def __init__(self, max_entries: int, max_bytes: int) -> None:
+    async def get(self, hash_: str) -> str | None: ...
+
+    async def put(self, hash_: str, query: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class AutomaticPersistedQueries:
+    """Documents remembered by their SHA-256, least recently used dropped first; with a
+    shared store, also those another replica remembered."""
+
+    def __init__(
+        self, max_entries: int, max_bytes: int, shared: SharedDocuments | None = None
+    ) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
+        self.shared = shared
         self._documents: OrderedDict[str, str] = OrderedDict()
         self._bytes = 0
 
     def __len__(self) -> int:
         return len(self._documents)
 
-    def document(self, params: Params) -> Document:
+    async def document(self, params: Params) -> Document:
         hash_ = _requested_hash(params)
         if hash_ is None:
             if params.query is None:
                 raise _missing_query()
             return Document(params.query)
         if params.query is None:
-            query = self._documents.get(hash_)
-            if query is None:
-                raise _not_found()
-            self._documents.move_to_end(hash_)
-            return Document(query)
+            return Document(await self._recall(hash_))
         if sha256(params.query) != hash_:
             raise RequestError(
                 400, BAD_REQUEST, "persistedQuery.sha256Hash does not match the query sent"
             )
         return Document(params.query, remember_as=hash_)
 
-    def remember(self, document: Document) -> None:
+    async def _recall(self, hash_: str) -> str:
+        query = self._documents.get(hash_)
+        if query is not None:
+            self._documents.move_to_end(hash_)
+            return query
+        # Stored under its hash by a replica that checked it, and checked again here: a
+        # store anyone can write to must not choose what a hash runs.
+        query = None if self.shared is None else await self.shared.get(hash_)
+        if query is None or sha256(query) != hash_:
+            raise _not_found()
+        self._keep(hash_, query)
+        return query
+
+    async def remember(self, document: Document) -> None:
         """Keep a document that ran without a request error under its verified hash."""
         hash_, query = document.remember_as, document.query
-        if hash_ is None or hash_ in self._documents:
+        if hash_ is None or hash_ in self._documents or not self._keep(hash_, query):
             return
+        if self.shared is not None:
+            await self.shared.put(hash_, query)
+
+    async def close(self) -> None:
+        if self.shared is not None:
+            await self.shared.close()
+
+    def _keep(self, hash_: str, query: str) -> bool:
         size = len(query.encode())
         if size > self.max_bytes:
-            return
+            return False
         self._documents[hash_] = query
         self._bytes += size
         while len(self._documents) > self.max_entries or self._bytes > self.max_bytes:
             _, dropped = self._documents.popitem(last=False)
             self._bytes -= len(dropped.encode())
+        return True
 
 
 class TrustedDocuments:
@@ -122,7 +159,7 @@ class TrustedDocuments:
     def __len__(self) -> int:
         return len(self._by_id)
 
-    def document(self, params: Params) -> Document:
+    async def document(self, params: Params) -> Document:
         wanted = _requested_hash(params) or params.document_id
         if wanted is not None:
             query = self._by_id.get(wanted.removeprefix("sha256:"))
@@ -142,7 +179,7 @@ class TrustedDocuments:
 class SentDocuments:
     """No persisted queries: every request sends its document."""
 
-    def document(self, params: Params) -> Document:
+    async def document(self, params: Params) -> Document:
         if "persistedQuery" in params.extensions or params.document_id is not None:
             raise RequestError(400, NOT_SUPPORTED, "PersistedQueryNotSupported")
         if params.query is None:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from newsgraph.engine.catalog import Catalog
 from newsgraph.engine.collector import without_collection
+from newsgraph.engine.content_hash import content_hash
 from newsgraph.engine.counts import per_source, served
 from newsgraph.engine.ingest import Ingested, SourceArticles, merge, normalise_batch
 from newsgraph.engine.sources import PolledSource, Problem, Source, SourceBatch
@@ -221,9 +222,11 @@ class Runtime:
         catalog = await asyncio.to_thread(
             without_collection, Catalog, articles, normalised.taxonomy
         )
+        hash_ = await asyncio.to_thread(content_hash, articles, normalised.taxonomy)
         self._read = {name: (part.records, len(part.articles)) for name, part in parts}
         self._served = served(articles)
-        return Ingested(catalog, (*normalised.problems, *problems), normalised.records)
+        found = (*normalised.problems, *problems)
+        return Ingested(catalog, found, normalised.records, content_hash=hash_)
 
     async def load(self, names: list[str] | None = None) -> Ingested:
         """Reload the named sources (all by default) and swap in the rebuilt catalog.
@@ -266,7 +269,9 @@ class Runtime:
             read = {name: self._read.get(name, (0, 0)) for name in self.sources}
             counts = per_source(read, self._served, problems)
             self._problems = _by_source(problems)
-            self.ingested = Ingested(built.catalog, problems, built.records, counts)
+            self.ingested = Ingested(
+                built.catalog, problems, built.records, counts, built.content_hash
+            )
             self.loaded = True
 
     def failures(self) -> list[Problem]:

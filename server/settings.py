@@ -247,6 +247,23 @@ class ServerSettings(BaseModel):
     apq_max_bytes: Count = Field(
         default=16 * 1024 * 1024, description="The most bytes of automatic persisted queries kept."
     )
+    # Shared persisted queries (issue 19).
+    apq_redis_url: str | None = Field(
+        default=None,
+        pattern=r"^(redis|rediss|unix)://",
+        description="Share automatic persisted queries between replicas through this Redis, "
+        "such as `redis://redis:6379/0` (needs `newsgraph[redis]`). Unset: each process keeps "
+        "its own. While Redis is down, each process's own store answers alone.",
+    )
+    apq_redis_ttl: Seconds = Field(
+        default=7 * 24 * 3600,
+        ge=1,
+        description="Seconds a shared persisted query is kept in Redis after its last use.",
+    )
+    apq_redis_timeout: Seconds = Field(
+        default=0.1,
+        description="Seconds a Redis call may take; past that the request goes on without it.",
+    )
 
     # The sites' static JSON API and feeds (issue 17).
     static_api_path: str | None = Field(

@@ -97,30 +97,31 @@ async def test_an_invalid_document_is_not_remembered() -> None:
     assert codes(again) == ["PERSISTED_QUERY_NOT_FOUND"]
 
 
-def test_the_store_is_bounded_in_entries_and_in_bytes() -> None:
+@pytest.mark.asyncio
+async def test_the_store_is_bounded_in_entries_and_in_bytes() -> None:
     def document(n: int, size: int = 10) -> Document:
         query = f"{{ __typename }} # {n:0{size}d}"
         return Document(query, remember_as=hashlib.sha256(query.encode()).hexdigest())
 
-    def known(store: AutomaticPersistedQueries, doc: Document) -> bool:
+    async def known(store: AutomaticPersistedQueries, doc: Document) -> bool:
         params = Params(None, None, {}, persisted(doc.remember_as or ""), None)
         try:
-            return store.document(params).query == doc.query
+            return (await store.document(params)).query == doc.query
         except Exception:
             return False
 
     by_count = AutomaticPersistedQueries(max_entries=2, max_bytes=10_000)
     first, second, third = document(1), document(2), document(3)
     for doc in (first, second, third):
-        by_count.remember(doc)
+        await by_count.remember(doc)
     assert len(by_count) == 2
-    assert not known(by_count, first) and known(by_count, second) and known(by_count, third)
+    assert [await known(by_count, doc) for doc in (first, second, third)] == [False, True, True]
 
     by_size = AutomaticPersistedQueries(max_entries=100, max_bytes=250)
     docs = [document(n, size=80) for n in range(4)]  # about 100 bytes each
     for doc in docs:
-        by_size.remember(doc)
-    assert [known(by_size, doc) for doc in docs] == [False, False, True, True]
+        await by_size.remember(doc)
+    assert [await known(by_size, doc) for doc in docs] == [False, False, True, True]
 
 
 CODEGEN_MANIFEST = {HASH: QUERY}
