@@ -2,8 +2,9 @@
 the previous response is complete (no pipelining), like wrk.
 
 `python -m bench.loadgen BODIES --port P [--connections C] [--duration S] [--warmup S]
-[--server-pid PID]` POSTs the JSON bodies of the file BODIES (one a line) to /graphql in turn,
-every request taking the next body, and prints one JSON line: requests completed in the timed
+[--server-pid PID] [--get]` POSTs the JSON bodies of the file BODIES (one a line) to /graphql in
+turn, every request taking the next body (with `--get`, each line is a target such as
+`/graphql?query=...` to GET), and prints one JSON line: requests completed in the timed
 window, its seconds, errors, and the CPU share this process and the server used in it.
 
 It runs in its own process on uvloop with asyncio protocols (no streams, no HTTP library), so
@@ -115,7 +116,9 @@ def cpu_seconds(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def request(port: int, body: bytes) -> bytes:
+def request(port: int, body: bytes, get: bool = False) -> bytes:
+    if get:
+        return b"GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % (body, port)
     head = (
         f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
@@ -130,9 +133,10 @@ async def load(
     duration: float,
     warmup: float,
     server_pid: int | None,
+    get: bool = False,
 ) -> dict[str, object]:
     loop = asyncio.get_running_loop()
-    tally = Tally([request(port, body) for body in bodies])
+    tally = Tally([request(port, body, get) for body in bodies])
     opened = [
         await loop.create_connection(lambda: Connection(tally), "127.0.0.1", port)
         for _ in range(connections)
@@ -169,11 +173,11 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=4.0)
     parser.add_argument("--warmup", type=float, default=0.5)
     parser.add_argument("--server-pid", type=int)
+    parser.add_argument("--get", action="store_true", help="each line is a target to GET")
     args = parser.parse_args()
     bodies = args.bodies.read_bytes().splitlines()
-    result = uvloop.run(
-        load(args.port, bodies, args.connections, args.duration, args.warmup, args.server_pid)
-    )
+    options = (args.connections, args.duration, args.warmup, args.server_pid, args.get)
+    result = uvloop.run(load(args.port, bodies, *options))
     print(json.dumps(result))
 
 

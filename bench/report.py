@@ -148,9 +148,9 @@ def facts(load_generator: str, seconds: float) -> str:
     )
 
 
-def write_document(path: Path, generated: str) -> None:
-    """Replace the generated part of `path` (between the markers), keeping the text above it."""
+def write_document(path: Path, generated: str, begin: str = BEGIN, end: str = END) -> None:
+    """Replace the generated part of `path` (between the markers), keeping the text around it."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n\n"
-    head = text.split(BEGIN, 1)[0] if BEGIN in text else text.rstrip("\n") + "\n\n"
-    tail = text.split(END, 1)[1] if END in text else "\n"
-    path.write_text(f"{head}{BEGIN}\n{generated}\n{END}{tail}", encoding="utf-8")
+    head = text.split(begin, 1)[0] if begin in text else text.rstrip("\n") + "\n\n"
+    tail = text.split(end, 1)[1] if end in text else "\n"
+    path.write_text(f"{head}{begin}\n{generated}\n{end}{tail}", encoding="utf-8")
