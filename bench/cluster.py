@@ -212,7 +212,9 @@ def _nginx_config(folder: Path, port: int, replicas: Sequence[Replica]) -> Path:
         f"{user}daemon off;\nworker_processes 1;\npid {folder / 'nginx.pid'};\n"
         f"error_log {folder / 'error.log'} warn;\n"
         "events { worker_connections 1024; }\n"
-        f"http {{\n    access_log off;\n{temps}\n    include {folder / 'newsgraph.conf'};\n}}\n"
+        # A load generator's connections outlast nginx's default 1000 requests per connection.
+        f"http {{\n    access_log off;\n    keepalive_requests 10000000;\n{temps}\n"
+        f"    include {folder / 'newsgraph.conf'};\n}}\n"
     )
     return main
 
@@ -256,6 +258,7 @@ def cluster(
 ) -> Iterator[Cluster]:
     """Redis (unless `redis` is false), `replicas` newsgraph processes started with
     `newsgraph serve ARGUMENTS` and `env` (plus the Redis URL), and nginx in front of them."""
+    folder.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         shared = stack.enter_context(redis_server(folder / "redis")) if redis else None
         environment = {**(env or {}), "PYTHONUNBUFFERED": "1"}

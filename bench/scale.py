@@ -25,7 +25,7 @@ import tempfile
 import time
 import urllib.parse
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import orjson
@@ -42,6 +42,7 @@ END = "<!-- scale:end -->"
 SIZE = 5_000  # articles: enough distinct pages that no unique run repeats one
 RELOAD_INTERVAL = 2.0  # seconds between the replicas' reloads, for the propagation run
 CONNECTIONS = 16
+ROUNDS = 2  # interleaved rounds of the unique-page runs
 REPLICAS = 3
 
 Line = tuple[str, str, str]  # measurement, figure, note
@@ -49,6 +50,12 @@ Line = tuple[str, str, str]  # measurement, figure, note
 
 def _say(message: str) -> None:
     print(f"bench.scale: {message}", file=sys.stderr, flush=True)
+
+
+def _said(lines: list[Line]) -> list[Line]:
+    for line in lines:
+        _say(" | ".join(line))
+    return lines
 
 
 def _loadgen(
@@ -79,28 +86,19 @@ def _failures(result: dict[str, object]) -> str:
 
 
 class Bodies:
-    """Request bodies written to files for the load generator, unique ones never reused."""
+    """Request bodies written to files for the load generator."""
 
     def __init__(self, folder: Path, port: int) -> None:
         self.folder = folder
         walked = asyncio.run(walk(lambda d, v: fetch_over(port, d, v), limit=SIZE))
-        self.unique = page_variables(walked)
-        self.available = len(walked.cursors) * len(PREFERENCES)
-        self.used = 0
+        variables = page_variables(walked)
+        count = len(walked.cursors) * len(PREFERENCES)
+        bodies = [orjson.dumps({"query": PAGE, "variables": variables(n)}) for n in range(count)]
+        self.pages = self._write("pages", bodies)
 
     def repeated_get(self) -> Path:
         target = "/graphql?" + urllib.parse.urlencode({"query": PAGE})
         return self._write("repeated", [target.encode()])
-
-    def fresh(self, count: int) -> Path:
-        if self.used + count > self.available:
-            raise RuntimeError(f"only {self.available} distinct pages; asked for more")
-        start, self.used = self.used, self.used + count
-        bodies = [
-            orjson.dumps({"query": PAGE, "variables": self.unique(n)})
-            for n in range(start, start + count)
-        ]
-        return self._write(f"unique-{start}", bodies)
 
     def _write(self, name: str, bodies: Sequence[bytes]) -> Path:
         path = self.folder / f"{name}.jsonl"
@@ -127,22 +125,33 @@ def cache_hits(started: Cluster, bodies: Bodies, duration: float) -> list[Line]:
     ]
 
 
-def unique_queries(
-    folder: Path, started: Cluster, bodies: Bodies, duration: float, per_run: int
-) -> list[Line]:
-    lines: list[Line] = []
-    direct = _result(_loadgen(started.replicas[0].port, bodies.fresh(per_run), duration, 0.5))
-    lines.append(
+def unique_queries(folder: Path, started: Cluster, bodies: Bodies, duration: float) -> list[Line]:
+    """Pages that no cache holds (the replicas' response caches are off, nginx keeps no
+    POST): direct to one replica, then through nginx in front of one, two and three, in
+    ROUNDS interleaved rounds so that a noisy moment on a shared machine falls on one run."""
+    direct = _result(_loadgen(started.replicas[0].port, bodies.pages, duration, 0.5))
+    lines: list[Line] = [
         ("unique pages, direct to one replica", f"{_rate(direct):,.0f} req/s", _failures(direct))
-    )
-    for count in range(1, REPLICAS + 1):
-        with nginx(folder / f"nginx-{count}", started.replicas[:count]) as port:
-            result = _result(_loadgen(port, bodies.fresh(per_run), duration, 0.5))
+    ]
+    rates: dict[int, list[float]] = {count: [] for count in range(1, REPLICAS + 1)}
+    failures: dict[int, list[str]] = {count: [] for count in rates}
+    with ExitStack() as stack:
+        proxies = {
+            count: stack.enter_context(nginx(folder / f"nginx-{count}", started.replicas[:count]))
+            for count in rates
+        }
+        for _ in range(ROUNDS):
+            for count, port in proxies.items():
+                result = _result(_loadgen(port, bodies.pages, duration, 0.5))
+                rates[count].append(_rate(result))
+                failures[count].append(_failures(result))
+    for count, measured in rates.items():
+        each = ", ".join(f"{rate:,.0f}" for rate in measured)
         lines.append(
             (
                 f"unique pages through nginx, {count} replica{'s' if count > 1 else ''}",
-                f"{_rate(result):,.0f} req/s",
-                _failures(result),
+                f"{statistics.mean(measured):,.0f} req/s",
+                f"runs: {each}; {'; '.join(sorted(set(failures[count])))}",
             )
         )
     return lines
@@ -183,8 +192,8 @@ def propagation(content: Path, replicas: Sequence[Replica], rounds: int) -> list
     ]
 
 
-def replica_killed(started: Cluster, bodies: Bodies, duration: float, per_run: int) -> list[Line]:
-    load = _loadgen(started.proxy, bodies.fresh(per_run), duration, 0.5)
+def replica_killed(started: Cluster, bodies: Bodies, duration: float) -> list[Line]:
+    load = _loadgen(started.proxy, bodies.pages, duration, 0.5)
     time.sleep(0.5 + duration / 3)
     started.replicas[-1].stop(signal.SIGKILL)
     result = _result(load)
@@ -260,19 +269,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments = [str(content), "--log-level=warning"]
         lines: list[Line] = []
         _say(f"{REPLICAS} replicas of {SIZE:,} articles, nginx, Redis")
-        with cluster(folder, arguments, replicas=REPLICAS, env=env) as started:
+        with cluster(folder / "cached", arguments, REPLICAS, env=env) as started:
             bodies = Bodies(folder, started.replicas[0].port)
-            per_run = bodies.available // 6  # six unique runs, none repeating another's pages
-            _say("cache hits")
-            lines += cache_hits(started, bodies, args.duration)
-            _say("unique queries with 1, 2, 3 replicas")
-            lines += unique_queries(folder, started, bodies, args.duration, per_run)
-            _say("content change")
-            lines += propagation(content, started.replicas, rounds=5)
-            _say("a replica killed mid-load")
-            lines += replica_killed(started, bodies, 2 * args.duration, per_run)
-        _say("memory")
-        lines += memory(folder, ROOT / "seeds", synthetic.corpus(10_000), 10_000)
+            lines += _said(cache_hits(started, bodies, args.duration))
+            lines += _said(propagation(content, started.replicas, rounds=5))
+            lines += _said(replica_killed(started, bodies, 2 * args.duration))
+        _say(f"{REPLICAS} replicas without their response caches")
+        no_cache = {"NEWSGRAPH_RESPONSE_CACHE": "0", "NEWSGRAPH_LOAD_PLUGINS": ""}
+        with cluster(
+            folder / "uncached", arguments, REPLICAS, redis=False, env=no_cache
+        ) as started:
+            lines += _said(unique_queries(folder, started, bodies, args.duration))
+        lines += _said(memory(folder, ROOT / "seeds", synthetic.corpus(10_000), 10_000))
     text = table(lines, time.perf_counter() - started_at)
     print(text)
     if not args.no_write:
