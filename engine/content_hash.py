@@ -2,8 +2,8 @@
 
 Replicas that load the same content build equal catalogs, but each counts its own rebuilds;
 the hash is what they can compare (`X-Newsgraph-Snapshot`, /healthz). Where a record was read
-(`Article.origin`, a path or URL) is left out: two replicas may mount the same folder at
-different paths.
+(`Article.origin`, a path or URL) is left out: two replicas may mount the same checkout under
+different parents.
 """
 
 from __future__ import annotations

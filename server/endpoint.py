@@ -74,9 +74,6 @@ from newsgraph.server.response_cache import Answer, ResponseCache
 from newsgraph.server.runtime import Runtime
 
 _NO_STORE = {"cache-control": "no-store"}
-# Which catalog snapshot answered: its content hash, equal on every replica serving the same
-# content (docs/deploy.md#consistency).
-SNAPSHOT_HEADER = b"x-newsgraph-snapshot"
 Headers = dict[bytes, bytes]
 _QUERIES_ONLY = {OperationType.QUERY}
 _ANY_OPERATION = {OperationType.QUERY, OperationType.MUTATION}
@@ -158,8 +155,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             if isinstance(outcome, Response):
                 return outcome
             answer = Answer.of(outcome)
-        response = self._answer(method, headers, media, context.preview, answer)
-        response.raw_headers.append((SNAPSHOT_HEADER, snapshot.content_hash.encode()))
+        response = self._answer(
+            method, headers, media, context.preview, snapshot.content_hash, answer
+        )
         if response.answer is not answer or fresh:
             self.cache.put(context.catalog, key, response.answer)
         return response
@@ -239,11 +237,18 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             raise RequestError(400, BAD_REQUEST, "the query is empty") from None
 
     def _answer(
-        self, method: str, headers: Headers, media: str, preview: bool, answer: Answer
+        self,
+        method: str,
+        headers: Headers,
+        media: str,
+        preview: bool,
+        snapshot: str,
+        answer: Answer,
     ) -> _Answered:
         """A clean answer as this request wants it: 304, or the body in the best coding
         (made once per snapshot: the coded bytes join the answer, and the cache keeps it)."""
-        caching = self.caching.headers(method, answer.etag, preview, b"origin" in headers)
+        origin = b"origin" in headers
+        caching = self.caching.headers(method, answer.etag, snapshot, preview, origin)
         if not_modified(method, headers.get(b"if-none-match"), answer.etag):
             return _Answered(answer, b"", 304, None, caching)
         body = answer.body

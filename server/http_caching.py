@@ -3,8 +3,10 @@
 An answer is a pure function of the request within a catalog snapshot, so a GET answer may be
 kept by browsers, proxies and CDNs for `cache_max_age` seconds, and served
 `cache_stale_while_revalidate` seconds longer while they revalidate it; revalidating with
-`If-None-Match` costs a 304 without a body. A request with the preview credential sees drafts:
-its answer is `private, no-store`.
+`If-None-Match` costs a 304 without a body. Each answer names the snapshot it came from
+(`X-Newsgraph-Snapshot`, the catalog's content hash), equal on every replica serving the same
+content (docs/deploy.md#consistency-across-replicas). A request with the preview credential
+sees drafts: its answer is `private, no-store`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from newsgraph.server.config import Config
 
 RawHeaders = list[tuple[bytes, bytes]]
+SNAPSHOT_HEADER = b"x-newsgraph-snapshot"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +52,14 @@ class CachePolicy:
             by_kind["preview", origin] = [vary, (b"cache-control", b"private, no-store")]
         return cls(by_kind)
 
-    def headers(self, method: str, etag: str, preview: bool, origin: bool) -> RawHeaders:
-        """The caching headers of a successful answer; `origin`: the request carried one."""
+    def headers(
+        self, method: str, etag: str, snapshot: str, preview: bool, origin: bool
+    ) -> RawHeaders:
+        """The caching headers of a successful answer from the snapshot with that content
+        hash; `origin`: the request carried one."""
         kind = "preview" if preview else "post" if method == "POST" else "get"
-        return [(b"etag", etag.encode()), *self.by_kind[kind, origin]]
+        tags = [(b"etag", etag.encode()), (SNAPSHOT_HEADER, snapshot.encode())]
+        return [*tags, *self.by_kind[kind, origin]]
 
 
 def not_modified(method: str, if_none_match: bytes | None, etag: str) -> bool:

@@ -45,12 +45,14 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
 
     async def serve(request: Request) -> Response:
         path = request.path_params["rest"]
-        found = static_site.render(runtime.catalog, site(config, str(request.base_url)), path)
+        snapshot = runtime.ingested  # one snapshot for the whole answer
+        found = static_site.render(snapshot.catalog, site(config, str(request.base_url)), path)
         if found is None:
             return JSONResponse({"error": f"{base}/{path} is not in the static API"}, 404)
         # Derived from the bytes only: an unchanged document keeps its tag across reloads.
         etag = Answer.of(found.body).etag
-        raw = caching.headers(request.method, etag, False, "origin" in request.headers)
+        origin = "origin" in request.headers
+        raw = caching.headers(request.method, etag, snapshot.content_hash, False, origin)
         headers = {name.decode(): value.decode() for name, value in raw}
         if not_modified(request.method, request.headers.get("if-none-match", "").encode(), etag):
             return Response(status_code=304, headers=headers)
