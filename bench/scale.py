@@ -238,15 +238,16 @@ def memory(folder: Path, small: Path, large: Path, size: int) -> list[Line]:
     ]
 
 
-def table(lines: Sequence[Line], seconds: float) -> str:
+def table(lines: Sequence[Line], seconds: float, load: float) -> str:
     rows = "\n".join(f"| {what} | {figure} | {note} |" for what, figure, note in lines)
     cores = os.cpu_count()
     return (
         "| measurement | figure | note |\n| --- | --- | --- |\n"
         f"{rows}\n\n"
         f"Loopback on one machine ({cores} cores, shared by the load generator, nginx with one "
-        f"worker, Redis and every replica, each one process); corpus of {SIZE:,} synthetic "
-        f"articles; {CONNECTIONS} keep-alive connections; run took {seconds:.0f} s."
+        f"worker, Redis and every replica, each one process, and by whatever else ran: load "
+        f"average {load:.1f} at the start); corpus of {SIZE:,} synthetic articles; "
+        f"{CONNECTIONS} keep-alive connections; run took {seconds:.0f} s."
     )
 
 
@@ -259,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if reason is not None:
         _say(reason)
         return 2
-    started_at = time.perf_counter()
+    started_at, load = time.perf_counter(), os.getloadavg()[0]
     os.environ["XDG_CACHE_HOME"] = str(synthetic.CACHE / "ingest-cache")
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
@@ -281,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ) as started:
             lines += _said(unique_queries(folder, started, bodies, args.duration))
         lines += _said(memory(folder, ROOT / "seeds", synthetic.corpus(10_000), 10_000))
-    text = table(lines, time.perf_counter() - started_at)
+    text = table(lines, time.perf_counter() - started_at, load)
     print(text)
     if not args.no_write:
         write_document(DOCUMENT, text, BEGIN, END)
