@@ -31,6 +31,7 @@ class Admission:
         if self._slots.locked() and self.waiting >= self.max_queued:
             self.shed += 1
             return await send_refusal(
+                scope,
                 send,
                 503,
                 OVERLOADED,

@@ -37,7 +37,7 @@ class RequestBudget:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         set_deadline(self.budget.seconds)
-        exchange = _Exchange(receive, send, self.budget.max_response_bytes)
+        exchange = _Exchange(scope, receive, send, self.budget.max_response_bytes)
         task = asyncio.current_task()
         assert task is not None
         loop = asyncio.get_running_loop()
@@ -49,6 +49,7 @@ class RequestBudget:
             self.timed_out += 1
             if not exchange.started:
                 await send_refusal(
+                    scope,
                     send,
                     503,
                     TIMEOUT,
@@ -68,7 +69,8 @@ class _Exchange:
     """One request's ASGI channels, as the app sees them: a watch for the client going away
     once its body is in, and the response held back until its size is known."""
 
-    def __init__(self, receive: Receive, send: Send, max_response_bytes: int) -> None:
+    def __init__(self, scope: Scope, receive: Receive, send: Send, max_response_bytes: int) -> None:
+        self._scope = scope
         self._receive = receive
         self._send = send
         self._max_response_bytes = max_response_bytes
@@ -113,6 +115,7 @@ class _Exchange:
             if not message.get("more_body", False) and len(body) > self._max_response_bytes:
                 self.started = True
                 return await send_refusal(
+                    self._scope,
                     self._send,
                     400,
                     RESPONSE_TOO_LARGE,

@@ -45,7 +45,7 @@ class RequestLimits:
         try:
             self._check_head(scope)
         except _Refused as refused:
-            return await send_refusal(send, refused.status, refused.code, refused.message)
+            return await send_refusal(scope, send, refused.status, refused.code, refused.message)
         started = False
 
         async def tracked_send(message: Message) -> None:
@@ -58,7 +58,7 @@ class RequestLimits:
         except _Refused as refused:
             if started:
                 raise
-            await send_refusal(send, refused.status, refused.code, refused.message)
+            await send_refusal(scope, send, refused.status, refused.code, refused.message)
 
     def _check_head(self, scope: Scope) -> None:
         sizes = self.sizes

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 
 import orjson
 from starlette.responses import Response
-from starlette.types import Send
+from starlette.types import Scope, Send
+
+from newsgraph.server.metrics import ERROR_CODE
 
 REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
 HEADERS_TOO_LARGE = "HEADERS_TOO_LARGE"
@@ -27,9 +29,16 @@ def refusal(
 
 
 async def send_refusal(
-    send: Send, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    scope: Scope,
+    send: Send,
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
 ) -> None:
-    """Send `refusal(...)` on a raw ASGI channel, asking to close the connection after it."""
+    """Send `refusal(...)` on a raw ASGI channel, asking to close the connection after it;
+    the code is left where the request metrics read it."""
+    scope.setdefault("state", {})[ERROR_CODE] = code
     response = refusal(status, code, message, {**(headers or {}), "connection": "close"})
     await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
     await send({"type": "http.response.body", "body": response.body})

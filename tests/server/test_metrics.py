@@ -110,3 +110,18 @@ def test_admin_settings_are_checked(tmp_path: object) -> None:
         match=r"server.admin_token: expected at least 16 characters \(from NEWSGRAPH_ADMIN_TOKEN\)",
     ):
         load_config(environ={"NEWSGRAPH_ADMIN_TOKEN": "short"})
+
+
+@pytest.mark.asyncio
+async def test_refusals_before_graphql_are_counted_with_their_code() -> None:
+    app = make_app(max_body_bytes=1024)
+    async with client(app) as http:
+        refused = await http.post("/graphql", json={"query": "{ articles { totalCount } }" * 100})
+        text = (await http.get("/-/metrics")).text
+    assert refused.status_code == 413
+    counted = [
+        (dict(labels), value)
+        for (name, labels), value in samples(text).items()
+        if name == "newsgraph_http_requests_total" and ("code", "REQUEST_TOO_LARGE") in labels
+    ]
+    assert [(labels["status"], value) for labels, value in counted] == [("413", 1)]
