@@ -1,5 +1,6 @@
-"""`python -m bench` (`make bench`): measure ingest, in-process queries and HTTP on synthetic
-corpora, print the results as a markdown table and record them in docs/performance.md."""
+"""`python -m bench` (`make bench`): measure ingest, in-process queries, HTTP and live changes
+on synthetic corpora, print the results as a markdown table and record them in
+docs/performance.md."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ import sys
 import time
 from collections.abc import Sequence
 
-from bench import ROOT, ingest, inprocess, loopback, processes, synthetic
+from bench import ROOT, ingest, inprocess, live, loopback, processes, synthetic
 from bench.report import Row, facts, table, write_document
 
 DOCUMENT = ROOT / "docs" / "performance.md"
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (200, 400)
 HTTP_SIZE = 10_000  # the largest size served over HTTP: three servers each load it
-SECTIONS = ("ingest", "query", "http", "processes")
+SECTIONS = ("ingest", "query", "http", "processes", "live")
 GROWTH_SECONDS, GROWTH_MARK = 120.0, 20.0  # the long run of unique pages, and its first mark
 
 
@@ -110,6 +111,10 @@ def run(sizes: Sequence[int], sections: Sequence[str], quick: bool) -> list[Row]
         seconds, mark = (6.0, 2.0) if quick else (GROWTH_SECONDS, GROWTH_MARK)
         _say(f"resident memory over {seconds:.0f} s of unique pages, {size:,} articles")
         rows += processes.measure_growth(size, seconds, mark)
+    if "live" in sections:
+        for size in sizes:
+            _say(f"live changes, {size:,} articles")
+            rows += asyncio.run(live.measure(size, runs=2 if quick else 7))
     return _in_order(rows)
 
 

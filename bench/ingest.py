@@ -52,7 +52,7 @@ def libyaml_rate(blocks: list[str], runs: int) -> Sample:
     return Sample(tuple(rates))
 
 
-def _linked_copy(folder: Path, into: Path) -> Path:
+def linked_copy(folder: Path, into: Path) -> Path:
     copy = into / "corpus"
     for directory, _, files in os.walk(folder):
         target = copy / Path(directory).relative_to(folder)
@@ -91,7 +91,7 @@ def measure_size(size: int, runs: int) -> list[Row]:
     cold, warm, peaks, per_article = [], [], [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory(dir=synthetic.CACHE) as scratch:
-            copy = _linked_copy(folder, Path(scratch))
+            copy = linked_copy(folder, Path(scratch))
             first = _probe(copy, size, Path(scratch) / "cache-home")
             second = _probe(copy, size, Path(scratch) / "cache-home")
         cold.append(files / first["seconds"])

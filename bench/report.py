@@ -38,6 +38,7 @@ class Unit:
 
 
 MICROSECONDS = Unit("µs", 1e6, 0)
+MILLISECONDS = Unit("ms", 1e3, 0)
 REQUESTS_PER_SECOND = Unit("req/s", 1, 0)
 FILES_PER_SECOND = Unit("files/s", 1, 0)
 MEBIBYTES = Unit("MiB", 1 / 2**20, 0)

@@ -273,6 +273,14 @@ class Catalog:
             cursors=cursors,
         )
 
+    def matching(self, where: ArticleFilter, ids: Iterable[str]) -> set[str]:
+        """Which of `ids` are articles of this catalog that `where` matches: what a query with
+        that filter would list, without sorting or paging."""
+        found = self._search_hits(where.search) if where.search is not None else None
+        members = self._matching(where, None if found is None else found.hits).everything()
+        position = self.position
+        return {i for i in ids if (at := position.get(i)) is not None and members >> at & 1}
+
     def _cursors(self, orders: tuple[Order, ...]) -> dict[str, str] | None:
         """The memo of cursors for one order (without relevance, a cursor depends only on the
         article and the order); the first few orders asked for get one."""

@@ -73,29 +73,50 @@ class Located:
     line: int | None
 
 
+Remembered = dict[int, tuple[RawRecord, Article | None, list[Problem]]]
+"""What each article record (by `id`, with the record itself to keep that id its own) was
+normalised to, for a source whose next batch will hand over the same record objects again."""
+
+
 @dataclass(frozen=True, slots=True)
 class SourceArticles:
     """One source's batch as model objects. The runtime keeps this, not the raw records,
-    which take several times the memory."""
+    which take several times the memory (unless it keeps `normalised` for a watched source,
+    whose own state holds them anyway)."""
 
     articles: list[Article]
     taxonomy: list[Located]
     problems: list[Problem]
     records: int
     profiles: list[Provider] = field(default_factory=list)
+    normalised: Remembered = field(default_factory=dict)
 
 
-def normalise_batch(source: str, batch: SourceBatch) -> SourceArticles:
+def normalise_batch(
+    source: str, batch: SourceBatch, earlier: Remembered | None = None
+) -> SourceArticles:
     """Every record of one source's batch as a model object, and every problem of each record,
-    naming its field; a record that an error rejects has no model object."""
+    naming its field; a record that an error rejects has no model object.
+
+    With `earlier` (possibly empty), records normalised before are not normalised again,
+    and the result remembers its own records for the next batch."""
     # A source that did not name itself on its problems is named here, so each problem can be
     # listed under its source.
     problems = [p if p.source else replace(p, source=source) for p in batch.problems]
     articles: list[Article] = []
+    remembered: Remembered = {}
     for record in batch.articles:
-        article, findings = normalise.article(record.data, record.origin, source, record.base_url)
-        if findings:
-            problems += _field_problems(record, source, findings)
+        known = None if earlier is None else earlier.get(id(record))
+        if known is not None and known[0] is record:
+            _, article, found = known
+        else:
+            article, findings = normalise.article(
+                record.data, record.origin, source, record.base_url
+            )
+            found = _field_problems(record, source, findings) if findings else []
+        if earlier is not None:
+            remembered[id(record)] = (record, article, found)
+        problems += found
         if article is not None:
             articles.append(article)
     taxonomy: list[Located] = []
@@ -112,7 +133,7 @@ def normalise_batch(source: str, batch: SourceBatch) -> SourceArticles:
             problems += _field_problems(record, source, findings)
         if profile is not None:
             profiles.append(profile)
-    return SourceArticles(articles, taxonomy, problems, len(batch.articles), profiles)
+    return SourceArticles(articles, taxonomy, problems, len(batch.articles), profiles, remembered)
 
 
 def _articles(parts: Iterable[SourceArticles], problems: list[Problem]) -> list[Article]:

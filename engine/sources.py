@@ -6,7 +6,7 @@ where it came from, and reports what it could not read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
@@ -114,6 +114,21 @@ class PolledSource(Source, Protocol):
 
     def details(self) -> Mapping[str, object]:
         """What the source knows about its last reads: validators, HTTP status, pages, ..."""
+        ...
+
+
+@runtime_checkable
+class WatchedSource(Source, Protocol):
+    """A source that tells newsgraph when to reload it, instead of (or as well as) polling.
+
+    `changes` yields once per batch of changes (the source debounces bursts itself), with the
+    origins that changed, for the log; newsgraph then calls `load`, which should read only what
+    changed. The iterator runs until newsgraph cancels it at shutdown, or ends when the source
+    can no longer watch. newsgraph iterates it only while watching is on (`server.watch`).
+    """
+
+    def changes(self) -> AsyncIterator[Sequence[str]]:
+        """Wait for changes; yield the origins of each batch of them."""
         ...
 
 

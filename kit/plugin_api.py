@@ -22,6 +22,7 @@ from newsgraph.engine.sources import (
     Source,
     SourceBatch,
     SourceType,
+    WatchedSource,
 )
 from newsgraph.engine.urls import UrlPreference
 from newsgraph.engine.urls import select_url as fallback_url
@@ -55,6 +56,7 @@ __all__ = [
     "Topic",
     "UrlPreference",
     "Visibility",
+    "WatchedSource",
     "article_id",
     "base_url_option",
     "collector_paused",

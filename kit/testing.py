@@ -35,8 +35,10 @@ def make_app(
     """An app with the builtins, the given (name, plugin) pairs, and the given sources.
 
     Installed (entry-point) plugins are left out unless `installed` is true, so a test sees
-    only what it names. `server` takes `Config` fields such as `source_timeout`.
+    only what it names. `server` takes `Config` fields such as `source_timeout`; watching
+    sources for changes is off unless `watch=True` is given.
     """
+    server.setdefault("watch", False)
     plugin_settings = {name: dict(block) for name, block in (settings or {}).items()}
     config = Config(sources=tuple(sources), plugins=plugin_settings, **server)
     registry = load_plugins(None if installed else frozenset(), extra=plugins)

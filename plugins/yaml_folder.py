@@ -14,6 +14,10 @@ other files still load.
 Large folders are parsed on every core (`plugins.yaml_pool`), and what each file parsed to is
 cached by its stat (`plugins.yaml_cache`), so a warm start reads only the files that changed.
 `docs/ingest.md` describes the `cache` and `workers` options and the measured speeds.
+
+The source watches its folder (`changes`, a `WatchedSource`): after a change, `load` re-reads
+only the files that changed (`plugins.yaml_live`), and a file that no longer parses keeps its
+last good version until it is fixed.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ import operator
 import os
 import re
 import stat
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
@@ -33,6 +39,7 @@ from newsgraph.plugin_api import (
     Problem,
     RawRecord,
     RegisterSourceType,
+    Severity,
     SourceBatch,
     base_url_option,
     collector_paused,
@@ -40,6 +47,7 @@ from newsgraph.plugin_api import (
 )
 from newsgraph.plugins import yaml_cache
 from newsgraph.plugins.yaml_cache import Chunk, Stat
+from newsgraph.plugins.yaml_live import INCREMENTAL_MAX, Folder, RescanNeeded, watch_folder
 from newsgraph.plugins.yaml_parse import FRONT_MATTER_SUFFIXES, YAML_SUFFIXES, Parsed
 from newsgraph.plugins.yaml_pool import parse_chunks
 
@@ -106,10 +114,26 @@ def content_files(root: Path) -> tuple[dict[str, Stat], dict[str, str]]:
     return files, unreadable
 
 
+def is_content(name: str) -> bool:
+    """Whether a file of this name (relative to the folder) may hold content."""
+    base = os.path.basename(name)
+    return base.lower().endswith(_SUFFIXES) and not NOT_CONTENT.match(base)
+
+
 def _cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1  # pragma: no cover - platforms without CPU affinity
+
+
+class _Records(NamedTuple):
+    """What one file gave the last batch, and the parse result it came from."""
+
+    parsed: Parsed
+    articles: list[RawRecord]
+    topics: list[RawRecord]
+    organizations: list[RawRecord]
+    problem: Problem | None
 
 
 def _kind(data: Mapping[str, object]) -> str | None:
@@ -152,6 +176,28 @@ class YamlFolderSource:
         self.cache: bool | str | None = cache
         self.workers: int | None = workers
         self.base_url = base_url_option(options)
+        # What the last load found and gave, and the paths changed since (from `changes`;
+        # None: anything may have changed, scan it all).
+        self._folder: Folder | None = None
+        self._batch = SourceBatch()
+        self._records: dict[str, _Records] = {}
+        self._changed: set[str] | None = None
+        self._changed_lock = threading.Lock()
+
+    async def changes(self) -> AsyncIterator[list[str]]:
+        """Each batch of changed paths under the folder, relative to it. The first batch,
+        once the watcher runs, is empty: it asks for a scan, for whatever changed between the
+        first load and the watcher's start. Ends at once if the folder does not exist."""
+        root = os.path.abspath(self.root)
+        if not os.path.isdir(root):
+            return
+        async for changed in watch_folder(root):
+            with self._changed_lock:
+                if changed is None:
+                    self._changed = None
+                elif self._changed is not None:
+                    self._changed.update(changed)
+            yield changed or []
 
     def cache_file(self, count: int) -> Path | None:
         """Where the cache for a folder of `count` content files is kept, if anywhere."""
@@ -168,15 +214,69 @@ class YamlFolderSource:
         return await asyncio.to_thread(self.load_now)
 
     def load_now(self) -> SourceBatch:
-        """Read the folder synchronously (`load` runs this in a worker thread)."""
+        """Read the folder synchronously (`load` runs this in a worker thread): only the
+        changed files when `changes` has said which, else all of it."""
+        with self._changed_lock:
+            changed, self._changed = self._changed, set()
+        batch = SourceBatch()
         if not self.root.is_dir():
             # The whole source is missing, not one record: it fails, and keeps its last
             # good articles if it had any.
+            self._folder = None
             raise NotADirectoryError(f"{self.root} is not a folder")
-        batch = SourceBatch()
+        folder = self._folder
+        try:
+            # No list of changes (a first load, a global reload, the watcher's catch-up): scan.
+            if folder is None or not changed or len(changed) > INCREMENTAL_MAX:
+                raise RescanNeeded("no earlier load to update, or too much to update")
+            root = os.path.abspath(self.root)
+            if not folder.apply(root, changed, is_content, self.max_file_bytes):
+                return self._batch  # the very same batch: nothing changed
+        except RescanNeeded:
+            found = self._rescan(batch)
+            if found is None:
+                return self._batch
+            folder = found
+        self._folder = folder
         # `str(root / name)` for every file, without building a Path for each.
         prefix = "" if str(self.root) == "." else os.path.join(self.root, "")
+        # Unchanged files give the very same records as before, which newsgraph recognises and
+        # does not normalise again.
+        records: dict[str, _Records] = {}
+        site_folder = self.root.resolve().name
+        with collector_paused():
+            for name, parsed in folder.results.items():
+                known = self._records.get(name)
+                if known is None or known.parsed is not parsed:
+                    site_path = f"{site_folder}/{name.replace(os.sep, '/')}"
+                    known = self._records_of(prefix + name, parsed, site_path)
+                records[name] = known
+                batch.articles += known.articles
+                batch.topics += known.topics
+                batch.organizations += known.organizations
+                if known.problem is not None:
+                    batch.problems.append(known.problem)
+        self._records = records
+        for name, (message, line, field) in folder.stale.items():
+            batch.problems.append(
+                Problem(
+                    prefix + name,
+                    f"{message} (the last good version is served until this is fixed)",
+                    line,
+                    field,
+                    Severity.ERROR,
+                    self.name,
+                )
+            )
+        self._batch = batch
+        return batch
+
+    def _rescan(self, batch: SourceBatch) -> Folder | None:
+        """The folder scanned and its changed files parsed; None if no file changed."""
+        prefix = "" if str(self.root) == "." else os.path.join(self.root, "")
         files, unreadable = content_files(self.root)
+        if self._folder is not None and not unreadable and files == self._folder.files:
+            return None
         for folder, reason in unreadable.items():
             origin = prefix + folder if folder else str(self.root)
             batch.problems.append(Problem(origin, f"cannot read: {reason}", source=self.name))
@@ -189,11 +289,7 @@ class YamlFolderSource:
         )
         with collector_paused():
             parsed = yaml_cache.load_results(cache_file, header, files, partial(self._parse, files))
-            site_folder = self.root.resolve().name
-            for name in files:
-                site_path = f"{site_folder}/{name.replace(os.sep, '/')}"
-                self._add(batch, prefix + name, parsed[name], site_path)
-        return batch
+        return (self._folder or Folder()).replaced(files, parsed)
 
     def _parse(self, files: dict[str, Stat], names: list[str]) -> Iterator[Chunk]:
         workers = self.workers or (_cores() if len(names) >= POOL_MIN_FILES else 1)
@@ -204,26 +300,28 @@ class YamlFolderSource:
         for group, blob in zip(groups, blobs, strict=True):
             yield Chunk.of(tuple(group), tuple(files[name] for name in group), blob)
 
-    def _add(self, batch: SourceBatch, origin: str, parsed: Parsed, site_path: str) -> None:
+    def _records_of(self, origin: str, parsed: Parsed, site_path: str) -> _Records:
         if isinstance(parsed, tuple):
             message, line, field = parsed
-            batch.problems.append(Problem(origin, message, line, field, source=self.name))
-            return
+            problem = Problem(origin, message, line, field, source=self.name)
+            return _Records(parsed, [], [], [], problem)
+        found = _Records(parsed, [], [], [], None)
         for data, line, field_lines in parsed:
             kind = _kind(data)
             if kind == "article":
                 # Jekyll's `path`: the file relative to the site, whose collection this is.
                 data.setdefault("path", site_path)
-                batch.articles.append(
+                found.articles.append(
                     RawRecord(data, origin, line, field_lines, self.base_url, syntax="yaml")
                 )
             elif kind == "topic":
-                batch.topics.append(RawRecord(data, origin, line, field_lines, syntax="yaml"))
+                found.topics.append(RawRecord(data, origin, line, field_lines, syntax="yaml"))
             elif kind == "organization":
                 organization = RawRecord(
                     data, origin, line, field_lines, self.base_url, syntax="yaml"
                 )
-                batch.organizations.append(organization)
+                found.organizations.append(organization)
+        return found
 
 
 @hookimpl

@@ -23,6 +23,7 @@ from newsgraph.schema.limits import DEFAULT_LIMITS, Limits
 from newsgraph.schema.no_introspection import NoIntrospection
 from newsgraph.schema.query import Query
 from newsgraph.schema.scalars import SCALAR_MAP
+from newsgraph.schema.subscription import Subscription
 from newsgraph.schema.types import Article
 from newsgraph.schema.validation import NamedValueErrors
 
@@ -61,6 +62,7 @@ def build_schema(
     query = queries[0] if len(queries) == 1 else merge_types("Query", tuple(queries))
     schema = CodedSchema(
         query=query,
+        subscription=Subscription,
         types=types,
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from newsgraph.engine.catalog import Catalog
 from newsgraph.engine.model import Article, Links, Related
+from newsgraph.engine.snapshot import Snapshot
 from newsgraph.engine.urls import UrlPreference, select_url
 
 SelectUrl = Callable[[Links, UrlPreference, Article | Related], str]
@@ -22,3 +23,4 @@ class Context:
     catalog: Catalog
     preview: bool = False  # the request carried the preview credential
     select_url: SelectUrl = field(default=fallback_chain)
+    snapshot: Snapshot | None = None  # the snapshot `catalog` belongs to, when served

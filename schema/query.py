@@ -14,6 +14,7 @@ from newsgraph.schema.context import Context
 from newsgraph.schema.fields import field
 from newsgraph.schema.inputs import ArticleFilterInput, ArticleSort, narrowed, to_filter
 from newsgraph.schema.node import Node, find, key_of
+from newsgraph.schema.snapshot import SnapshotInfo
 from newsgraph.schema.types import (
     Article,
     ArticleConnection,
@@ -105,3 +106,11 @@ class Query:
     def provider(self, info: Info, domain: str) -> model.Provider | None:
         entry = _catalog(info).catalog.provider(domain)
         return None if entry is None else entry.provider
+
+    @field(
+        "The snapshot of the content that answers this request (null only where no server "
+        "serves it, as in a plugin's own tests)."
+    )
+    def snapshot(self, info: Info) -> SnapshotInfo | None:
+        served = _catalog(info).snapshot
+        return None if served is None else SnapshotInfo.of(served)

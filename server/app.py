@@ -1,5 +1,6 @@
-"""The ASGI application: GraphQL (with GraphiQL), health, introspection, plugin routes, and
-the lifespan that loads content and runs plugins' start/stop."""
+"""The ASGI application: GraphQL (with GraphiQL; subscriptions over WebSocket and SSE), health,
+introspection, plugin routes, and the lifespan that loads content, watches and polls sources,
+and runs plugins' start/stop."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp
+from strawberry.schema.base import BaseSchema
 
 from newsgraph.engine.ingest import Ingested
 from newsgraph.engine.sources import Severity
+from newsgraph.schema.scalars import format_date_time
 from newsgraph.server.admin import admin_routes
 from newsgraph.server.admission import Admission
 from newsgraph.server.body_first import BodyFirst
@@ -33,6 +36,9 @@ from newsgraph.server.plugin_manager import PluginError, Plugins
 from newsgraph.server.readiness import not_ready
 from newsgraph.server.runtime import Runtime
 from newsgraph.server.site_routes import routes as static_routes
+from newsgraph.server.sse import SSEEndpoint
+from newsgraph.server.subscribers import Subscribers
+from newsgraph.server.websocket import WebSocketEndpoint
 
 log = logging.getLogger("newsgraph")
 
@@ -57,10 +63,17 @@ def _bounded(endpoint: GraphQLEndpoint, config: Config) -> ASGIApp:
     return BodyFirst(admission)
 
 
-def _routes(runtime: Runtime, graphql: ASGIApp) -> list[BaseRoute]:
+def _routes(runtime: Runtime, graphql: ASGIApp, schema: BaseSchema) -> list[BaseRoute]:
     async def healthz(request: Request) -> JSONResponse:
-        snapshot = runtime.ingested.content_hash
-        return JSONResponse({"status": "ok", "snapshot": snapshot, "counts": health_view(runtime)})
+        snapshot = runtime.snapshot
+        body = {
+            "status": "ok",
+            "snapshot": snapshot.content_hash,
+            "version": snapshot.version,
+            "loadedAt": format_date_time(snapshot.loaded_at),
+            "counts": health_view(runtime),
+        }
+        return JSONResponse(body)
 
     async def readyz(request: Request) -> JSONResponse:
         reasons = not_ready(runtime)
@@ -73,8 +86,11 @@ def _routes(runtime: Runtime, graphql: ASGIApp) -> list[BaseRoute]:
         }
         return JSONResponse(body, status_code=503 if reasons else 200)
 
+    subscribers = Subscribers(runtime.config.subscriber_limit)
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "HEAD", "POST"]),
+        WebSocketRoute("/graphql", WebSocketEndpoint(schema, runtime, subscribers)),
+        Route("/graphql/stream", SSEEndpoint(schema, runtime, subscribers), methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         *static_routes(runtime),
@@ -125,6 +141,7 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
                     log.log(level, "%s", problem)
             log.info("newsgraph: %s", summary(ingested))
             background = [asyncio.create_task(runtime.poll(name)) for name in runtime.polled()]
+            background += [asyncio.create_task(runtime.watch(name)) for name in runtime.watched()]
             if runtime.config.reload_interval > 0:
                 background.append(
                     asyncio.create_task(_reload_forever(runtime, runtime.config.reload_interval))
@@ -132,6 +149,7 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
             try:
                 yield
             finally:
+                runtime.feed.close()  # subscriptions complete
                 for task in background:
                     task.cancel()
                 # Each task ends in CancelledError, which gather returns; a cancellation of
@@ -147,7 +165,9 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
     metrics.watch(runtime, endpoint.cache, endpoint.answered)
     admin = admin_routes(runtime, metrics)
     separate = runtime.config.admin_port is not None
-    routes = _routes(runtime, _bounded(endpoint, config)) + ([] if separate else admin)
+    routes = _routes(runtime, _bounded(endpoint, config), endpoint.schema) + (
+        [] if separate else admin
+    )
     app = Starlette(
         routes=_with_plugin_routes(runtime, routes),
         # Metrics outermost, so that the time the others take is measured too; then CORS, so

@@ -56,6 +56,8 @@ def _config(args: argparse.Namespace) -> Config:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from newsgraph.server.stopping import Server
+
     config = _config(args)
     app = create_app(config)
     settings = {
@@ -70,7 +72,10 @@ def _serve(args: argparse.Namespace) -> int:
 
         workers.serve(app, config, settings)
         return 0
-    servers = [uvicorn.Server(uvicorn.Config(app, port=config.port, **settings))]
+    runtime = app.state.runtime
+    servers: list[uvicorn.Server] = [
+        Server(uvicorn.Config(app, port=config.port, **settings), runtime)
+    ]
     if config.admin_port is not None:
         # The admin app shares the main app's runtime; the main app's lifespan loads it.
         admin = uvicorn.Config(app.state.admin, port=config.admin_port, lifespan="off", **settings)
@@ -81,6 +86,7 @@ def _serve(args: argparse.Namespace) -> int:
         # A signal reaches one server only (each installs its own handler): when one stops,
         # the other stops too.
         await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        runtime.feed.close()  # open subscriptions complete, so they do not hold the stop up
         for server in servers:
             server.should_exit = True
         await asyncio.gather(*running)

@@ -15,7 +15,6 @@ when large enough, and the cache keeps each coding with the answer.
 
 from __future__ import annotations
 
-import hmac
 from functools import lru_cache
 from typing import Any
 
@@ -31,7 +30,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from newsgraph.engine.catalog import Catalog
+from newsgraph.engine.snapshot import Snapshot
 from newsgraph.schema.build import build_schema
 from newsgraph.schema.context import Context
 from newsgraph.schema.cost_limit import COST_REQUEST_KEY
@@ -70,6 +69,7 @@ from newsgraph.server.persisted_queries import (
     TrustedDocuments,
     load_manifest,
 )
+from newsgraph.server.preview import grants_preview
 from newsgraph.server.response_cache import Answer, ResponseCache
 from newsgraph.server.runtime import Runtime
 
@@ -142,8 +142,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             raw = request.scope["query_string"]
         key = request_key(method, raw)
         # One snapshot per request: a reload mid-request cannot mix two catalogs.
-        snapshot = self.runtime.ingested
-        context = self._context(headers, snapshot.catalog)
+        snapshot = self.runtime.snapshot
+        context = self._context(headers, snapshot)
         # The request's own bytes are the key: a client repeating itself is found without
         # even parsing JSON.
         answer = self.cache.get(context.catalog, key)
@@ -262,24 +262,20 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             caching.append((b"content-encoding", coding.encode()))
         return _Answered(answer, body, 200, media, caching)
 
-    def _context(self, headers: Headers, catalog: Catalog) -> Context:
-        preview = self._carries_preview_credential(headers.get(self._preview_header))
+    def _context(self, headers: Headers, snapshot: Snapshot) -> Context:
+        preview = grants_preview(self.runtime.config, headers.get(self._preview_header))
+        catalog = snapshot.catalog
         return Context(
             catalog=catalog.with_drafts() if preview else catalog,
             select_url=self.runtime.plugins.select_url,
             preview=preview,
+            snapshot=snapshot,
         )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        return self._context(dict(request.scope["headers"]), self.runtime.catalog)
-
-    def _carries_preview_credential(self, given: bytes | None) -> bool:
-        expected = self.runtime.config.preview_token
-        if expected is None or given is None:
-            return False
-        return hmac.compare_digest(given, expected.encode())
+        return self._context(dict(request.scope["headers"]), self.runtime.snapshot)
 
 
 def persisted_queries(config: Config) -> PersistedQueries:

@@ -4,7 +4,11 @@ Each source loads on its own, under a deadline. One that raises or hangs keeps i
 batch, and its state says why; the catalog is rebuilt from every source's last good batch and
 swapped in as one reference. A source that hands back the same batch object as before changed
 nothing, so the catalog is not rebuilt for it. Sources that ask for it (`PolledSource`) are
-reloaded on their own schedule by `poll`.
+reloaded on their own schedule by `poll`; those that watch (`WatchedSource`) are reloaded by
+`watch` whenever they report a change.
+
+Each catalog that changes content becomes a new `Snapshot` (version and content hash) on the
+runtime's `feed`, which subscriptions and response headers follow.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -22,7 +26,8 @@ from newsgraph.engine.collector import without_collection
 from newsgraph.engine.content_hash import content_hash
 from newsgraph.engine.counts import per_source, served
 from newsgraph.engine.ingest import Ingested, SourceArticles, merge, normalise_batch
-from newsgraph.engine.sources import PolledSource, Problem, Source, SourceBatch
+from newsgraph.engine.snapshot import Snapshot, SnapshotFeed
+from newsgraph.engine.sources import PolledSource, Problem, Source, SourceBatch, WatchedSource
 from newsgraph.server.config import Config, ConfigError, SourceConfig
 from newsgraph.server.continuity import shown, shrink_reason
 from newsgraph.server.enrich import enrich
@@ -100,6 +105,11 @@ class Runtime:
             for name, source in self.sources.items()
             if isinstance(source, PolledSource) and source.poll_interval > 0
         }
+        self._watched = [
+            name
+            for name, source in self.sources.items()
+            if config.watch and isinstance(source, WatchedSource)
+        ]
         # Every new batch bumps the generation; the catalog is rebuilt only when it moved.
         self._generation = 0
         self._built_generation = 0
@@ -111,13 +121,45 @@ class Runtime:
         self._rebuilding = asyncio.Lock()
         self.ingested = self._built
         self.loaded = False  # True once the first load has finished: /readyz waits for it
-        self.snapshot_version = 0  # goes up by one with every catalog rebuilt
         self.load_count = 0
         self.load_seconds = 0.0
+        self.feed = SnapshotFeed(
+            Snapshot(0, content_hash((), ()), datetime.now(UTC), self._built.catalog)
+        )
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The snapshot being served: its catalog, version and content hash."""
+        return self.feed.current
+
+    @property
+    def snapshot_version(self) -> int:
+        """Goes up by one with every change of content."""
+        return self.feed.current.version
 
     @property
     def catalog(self) -> Catalog:
-        return self.ingested.catalog
+        return self.feed.current.catalog
+
+    def watched(self) -> list[str]:
+        """The sources that report their own changes, when watching is on."""
+        return list(self._watched)
+
+    async def watch(self, name: str) -> None:
+        """Reload one watched source after each batch of changes it reports, until cancelled
+        or until the source stops watching."""
+        source = self.sources[name]
+        assert isinstance(source, WatchedSource)
+        try:
+            async for changed in source.changes():
+                if changed:
+                    log.info("source %r changed: %s", name, _listed(changed))
+                try:
+                    await self.load([name])
+                except Exception:  # keep serving the last catalog, and keep watching
+                    log.exception("reloading source %r failed", name)
+        except Exception:
+            log.exception("watching source %r failed; it is reloaded only when polled", name)
 
     def problems_of(self, name: str) -> list[Problem]:
         """What was wrong with one source: its records in the current catalog, and its own
@@ -159,8 +201,14 @@ class Runtime:
             else:
                 last = self._last_batch.get(name)
                 if last is None or last() is not batch:
+                    # A watched source hands over unchanged records again: those are not
+                    # normalised again.
+                    earlier = self._normalised.get(name)
+                    remember = None
+                    if name in self._watched:
+                        remember = {} if earlier is None else earlier.normalised
                     normalised = await asyncio.to_thread(
-                        without_collection, normalise_batch, name, batch
+                        without_collection, normalise_batch, name, batch, remember
                     )
                     problems = shown(normalised.problems)
                     for line in problems:
@@ -214,6 +262,7 @@ class Runtime:
         )
 
     async def _build(self) -> Ingested:
+        """The catalog of every source's last good batch, with the hash of its content."""
         parts = list(self._normalised.items())
         normalised = await asyncio.to_thread(without_collection, merge, parts)
         articles, problems = await enrich(
@@ -231,7 +280,8 @@ class Runtime:
     async def load(self, names: list[str] | None = None) -> Ingested:
         """Reload the named sources (all by default) and swap in the rebuilt catalog.
 
-        The catalog is rebuilt only when some source produced a new batch.
+        The catalog is rebuilt only when some source produced a new batch, and becomes a new
+        snapshot only when its content differs from the one being served.
         """
         started = time.perf_counter()
         loads = {asyncio.create_task(self._load_one(name)) for name in names or self.sources}
@@ -258,7 +308,16 @@ class Runtime:
                 generation = self._generation
                 self._built = await self._build()
                 self._built_generation = generation
-                self.snapshot_version += 1
+            current = self.feed.current
+            if self._built.content_hash != current.content_hash:
+                self.feed.publish(
+                    Snapshot(
+                        current.version + 1,
+                        self._built.content_hash,
+                        datetime.now(UTC),
+                        self._built.catalog,
+                    )
+                )
             failing = [
                 Problem(name, f"{_PREFIXES[state.status]}{state.last_error}", source=name)
                 for name, state in self.states.items()
@@ -270,7 +329,7 @@ class Runtime:
             counts = per_source(read, self._served, problems)
             self._problems = _by_source(problems)
             self.ingested = Ingested(
-                built.catalog, problems, built.records, counts, built.content_hash
+                self.catalog, problems, built.records, counts, built.content_hash
             )
             self.loaded = True
 
@@ -278,6 +337,11 @@ class Runtime:
         """The problems that say a source failed or is degraded; each was logged when it
         happened."""
         return [p for p in self.ingested.problems if p.message.startswith((FAILED, DEGRADED))]
+
+
+def _listed(origins: Sequence[str], shown: int = 3) -> str:
+    more = len(origins) - shown
+    return ", ".join(origins[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def _by_source(problems: Iterable[Problem]) -> dict[str, list[Problem]]:

@@ -178,6 +178,22 @@ class ServerSettings(BaseModel):
         description="Answer the queries it can plan without Strawberry; false sends every "
         "query through Strawberry.",
     )
+    # Live content (issue 13).
+    watch: bool = Field(
+        default=True,
+        description="Reload sources that watch their files (`yaml_folder`) as soon as they "
+        "change; false: only at start-up and at `reload_interval`.",
+    )
+    subscriber_limit: Count = Field(
+        default=100,
+        description="WebSocket and SSE subscription connections open at once; past it, new "
+        "ones are refused.",
+    )
+    sse_keep_alive: Seconds = Field(
+        default=15.0,
+        description="Seconds between keep-alive comments on an idle SSE subscription stream; "
+        "0 sends none.",
+    )
     # Production switches (issue 12).
     graphiql: bool = Field(
         default=True,

@@ -47,6 +47,8 @@ ROWS = [
     "memory a second worker adds, idle",
     "memory a second worker adds, after the runs",
     "RSS after 6 s of unique pages",
+    "live: file write to query answer",
+    "live: restart (warm start)",
 ]
 # Rows measured at the larger size only: over HTTP, and the server processes.
 LARGER_ONLY = ("HTTP", "memory", "RSS")

@@ -40,6 +40,7 @@ EXPECTED_API = {
     "Topic",
     "UrlPreference",
     "Visibility",
+    "WatchedSource",
     "article_id",
     "base_url_option",
     "collector_paused",
