@@ -29,6 +29,7 @@ import re
 import stat
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
 from typing import NamedTuple
@@ -275,8 +276,19 @@ class YamlFolderSource:
         """The folder scanned and its changed files parsed; None if no file changed."""
         prefix = "" if str(self.root) == "." else os.path.join(self.root, "")
         files, unreadable = content_files(self.root)
-        if self._folder is not None and not unreadable and files == self._folder.files:
-            return None
+        known = self._folder
+        if known is not None and not unreadable:
+            # What a scan found against what was loaded: only the difference is read, and
+            # the unchanged files keep their records (the cache would decode them all again).
+            changed = [name for name, found in files.items() if known.files.get(name) != found]
+            changed += [name for name in known.files if name not in files]
+            if not changed:
+                return None
+            root = os.path.abspath(self.root)
+            if len(changed) <= INCREMENTAL_MAX:
+                with suppress(RescanNeeded):  # else a file became a folder: read it all
+                    known.apply(root, changed, is_content, self.max_file_bytes)
+                    return known
         for folder, reason in unreadable.items():
             origin = prefix + folder if folder else str(self.root)
             batch.problems.append(Problem(origin, f"cannot read: {reason}", source=self.name))
