@@ -9,7 +9,6 @@ after), so the hard-linked copy never changes a file of the cached corpus.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import tempfile
 import time
 from pathlib import Path
@@ -43,7 +42,7 @@ async def measure(size: int, runs: int) -> list[Row]:
     folder = synthetic.corpus(size)
     with tempfile.TemporaryDirectory(dir=synthetic.CACHE) as scratch:
         copy = linked_copy(folder, Path(scratch))
-        config = dataclasses.replace(bench_config(copy), watch=True)
+        config = bench_config(copy)  # watching is on by default
         async with started(create_app(config)) as client:
             runtime = client.app.state.runtime
             check_loaded(runtime.ingested, size)
