@@ -71,8 +71,8 @@ class Folder:
         when none of them is content, so nothing changed."""
         added = touched = False
         for name in names:
-            if any(part.startswith(".") for part in name.split(os.sep)):
-                continue  # dot-files and dot-folders are never content
+            if _hidden(name):
+                continue
             path = os.path.join(root, name)
             try:
                 found = os.stat(path)
@@ -111,6 +111,12 @@ class Folder:
         return any(name.startswith(prefix) for name in self.files)
 
 
+def _hidden(name: str) -> bool:
+    """Dot-files and whatever is in dot-folders (`.git`, an editor's swap files) are never
+    content."""
+    return any(part.startswith(".") for part in name.split(os.sep))
+
+
 def _by_folder(item: tuple[str, Parsed]) -> list[str]:
     return item[0].split(os.sep)
 
@@ -122,6 +128,9 @@ async def watch_folder(root: str) -> AsyncIterator[list[str] | None]:
     ready = False
     async for changes in watchfiles.awatch(
         root,
+        # watchfiles' default filter looks at the whole path: a folder served from inside a
+        # `.venv` or `node_modules` would never change. What is content is decided here.
+        watch_filter=None,
         step=STEP_MS,
         debounce=DEBOUNCE_MS,
         rust_timeout=QUIET_MS,
@@ -131,5 +140,7 @@ async def watch_folder(root: str) -> AsyncIterator[list[str] | None]:
         if not ready:
             ready = True
             yield None
-        if changes:
-            yield sorted({os.path.relpath(path, root) for _, path in changes})
+        names = {os.path.relpath(path, root) for _, path in changes}
+        visible = sorted(name for name in names if not _hidden(name))
+        if visible:
+            yield visible
