@@ -1,5 +1,5 @@
 """The `newsgraph` command: serve content, check it, inspect sources and plugins, export the
-schema, and start a plugin project."""
+GraphQL schema, the static API and the settings' JSON Schema, and start a plugin project."""
 
 from __future__ import annotations
 
@@ -263,7 +263,9 @@ def parser() -> argparse.ArgumentParser:
     sources.set_defaults(run=_sources)
 
     plugins = commands.add_parser(
-        "plugins", parents=common, help="list plugins, broken ones included; exit 1 if any is"
+        "plugins",
+        parents=common,
+        help="list plugins, broken ones included; exit 1 if any is broken",
     )
     plugins.set_defaults(run=_plugins)
 
