@@ -23,6 +23,7 @@ from newsgraph.engine.model import Article, Provider, Topic
 from newsgraph.engine.normalise import slug
 from newsgraph.engine.search import SearchIndex
 from newsgraph.engine.selection import (
+    BY_RELEVANCE,
     NEWEST_FIRST,
     ArticleFilter,
     Facets,
@@ -252,7 +253,7 @@ class Catalog:
         found = self._search_hits(where.search) if where.search is not None else None
         scores = None if found is None else found.scores
         if not orders:
-            orders = (Order(SortField.RELEVANCE),) if scores is not None else NEWEST_FIRST
+            orders = BY_RELEVANCE if scores is not None else NEWEST_FIRST
         if scores is None and any(order.field is SortField.RELEVANCE for order in orders):
             raise SearchUnavailable("sorting by RELEVANCE needs a search in the filter")
         orders = complete(orders)

@@ -50,7 +50,7 @@ class Findings:
     related story) a `required` field drops only that part, with a warning that says so.
     """
 
-    __slots__ = ("found", "prefix", "dropped", "rejected")
+    __slots__ = ("found", "prefix", "dropped")
 
     def __init__(
         self, found: list[Finding] | None = None, prefix: str = "", dropped: str | None = None
@@ -59,7 +59,6 @@ class Findings:
         self.prefix = prefix  # `images[2].`: where this part's fields are
         # What rejecting this part costs (`this image is dropped`); None for the record itself.
         self.dropped = dropped
-        self.rejected = False
 
     def within(self, path: str, dropped: str) -> Findings:
         """The findings of the part at `path` (`images[2]`); rejecting it costs `dropped`."""
@@ -76,7 +75,6 @@ class Findings:
 
     def reject(self, error: FieldError) -> None:
         """Record a problem that rejects this record, or drops this part."""
-        self.rejected = True
         if self.dropped is None:
             path = self._path(error.field)
             self.found.append(Finding(path, error.reason, Severity.ERROR, error.not_text))

@@ -12,11 +12,11 @@ from newsgraph.engine import bitset
 from newsgraph.engine.model import Article
 from newsgraph.engine.search import SearchIndex
 from newsgraph.engine.selection import (
+    BY_RELEVANCE,
     Facets,
     Indexed,
     Order,
     Selection,
-    SortField,
     SortKey,
     complete,
     sort_key,
@@ -66,7 +66,7 @@ class Picked(Generic[T]):
         return self._values[self._positions[index]]
 
 
-BEST_FIRST = complete((Order(SortField.RELEVANCE),))
+BEST_FIRST = complete(BY_RELEVANCE)
 
 
 class SearchHits:

@@ -16,7 +16,6 @@ from typing import Any, cast
 import orjson
 import strawberry
 from graphql import (
-    ArgumentNode,
     BooleanValueNode,
     DocumentNode,
     FieldNode,
@@ -33,23 +32,22 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLString,
     InlineFragmentNode,
-    ListValueNode,
     NamedTypeNode,
-    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValueNode,
     VariableNode,
     is_leaf_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import Info
-from strawberry.types.arguments import StrawberryArgument, convert_argument, convert_arguments
+from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
 from newsgraph.engine.catalog import Catalog
 from newsgraph.engine.model import Article
+from newsgraph.schema.arguments import Arguments
+from newsgraph.schema.article_memo import ArticleMemo, MemoBudget
 from newsgraph.schema.context import Context
 from newsgraph.schema.cost import Measure
 from newsgraph.schema.deadline import check_deadline
@@ -59,11 +57,6 @@ ARTICLE_TYPE = "Article"
 EDGE_TYPE = "ArticleEdge"
 # Objects serialised once per snapshot, selection and variable values, then joined as bytes.
 MEMOISED_TYPES = (ARTICLE_TYPE, EDGE_TYPE)
-ARTICLES_PER_PLAN = 4096
-# Serialised articles remembered over all plans; one article's part larger than a 64th of
-# this (deeply nested similar articles, say) is not remembered at all.
-ARTICLE_MEMO_BYTES = 64 * 1024 * 1024
-_ArticleKey = tuple[int, Hashable, str]
 _INT_RANGE = range(-(2**31), 2**31)
 
 
@@ -111,7 +104,7 @@ class _Field:
         # The keyword arguments of a resolver that takes no arguments and no info: the same
         # for every request, so worked out once.
         self.fixed: dict[str, Any] | None = None
-        self.arguments: _Arguments | None = None
+        self.arguments: Arguments | None = None
 
 
 @dataclass(slots=True)
@@ -132,54 +125,6 @@ class Plan:
         if self._compiled is None:
             self._compiled = Compiled(schema, self, budget)
         return self._compiled
-
-
-class MemoBudget:
-    """The bytes of serialised articles that all plans' memos may hold together."""
-
-    def __init__(self, max_bytes: int = ARTICLE_MEMO_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self.used = 0
-
-
-class _Tally:
-    """What one memo holds of the budget; given back when the memo is cleared or dropped
-    (with its plan, or with its catalog snapshot)."""
-
-    __slots__ = ("budget", "size")
-
-    def __init__(self, budget: MemoBudget) -> None:
-        self.budget = budget
-        self.size = 0
-
-    def release(self) -> None:
-        self.budget.used -= self.size
-        self.size = 0
-
-
-class ArticleMemo:
-    """One plan's serialised articles for one catalog snapshot, within the shared budget."""
-
-    __slots__ = ("fragments", "_tally", "__weakref__")
-
-    def __init__(self, budget: MemoBudget) -> None:
-        self.fragments: dict[_ArticleKey, orjson.Fragment] = {}
-        self._tally = _Tally(budget)
-        weakref.finalize(self, self._tally.release)
-
-    def remember(self, key: _ArticleKey, fragment: orjson.Fragment, size: int) -> None:
-        tally = self._tally
-        budget = tally.budget
-        if size > budget.max_bytes // 64:
-            return
-        if len(self.fragments) >= ARTICLES_PER_PLAN or budget.used + size > budget.max_bytes:
-            self.fragments.clear()
-            tally.release()
-            if budget.used + size > budget.max_bytes:
-                return  # other plans hold the budget; this one runs without a memo for now
-        self.fragments[key] = fragment
-        tally.size += size
-        budget.used += size
 
 
 class Compiled:
@@ -257,7 +202,7 @@ class Compiled:
         compiled.definition, compiled.field, compiled.node = definition, field, node
         if not field.args and compiled.info_name is None:
             compiled.fixed = {}
-        compiled.arguments = _Arguments.of(self.schema, definition, field, node)
+        compiled.arguments = Arguments.of(self.schema, definition, field, node)
         return compiled
 
     def _collect(
@@ -374,98 +319,6 @@ class Run:
             info = Info(_raw_info=self._info_raw, _field=field.definition)  # type: ignore[arg-type]
             kwargs[field.info_name] = info
         return kwargs
-
-
-class _Arguments:
-    """A field's arguments worked out once per plan: those given as literals (or left to
-    their defaults) converted already, those given as a whole variable converted per request
-    by Strawberry's own conversion. Resolvers treat their arguments as read-only, so the
-    converted literals are shared."""
-
-    __slots__ = ("schema", "fixed", "variables")
-
-    def __init__(
-        self,
-        schema: strawberry.Schema,
-        fixed: dict[str, Any],
-        variables: tuple[tuple[str, str, StrawberryArgument, bool], ...],
-    ) -> None:
-        self.schema = schema
-        self.fixed = fixed
-        self.variables = variables  # (python name, variable name, argument, non-null)
-
-    @classmethod
-    def of(
-        cls,
-        schema: strawberry.Schema,
-        definition: StrawberryField,
-        field: GraphQLField,
-        node: FieldNode,
-    ) -> _Arguments | None:
-        """None when some argument has a variable inside a literal (the general path)."""
-        by_name = {
-            schema.config.name_converter.from_argument(argument): argument
-            for argument in definition.arguments
-        }
-        literal: list[ArgumentNode] = []
-        variables: list[tuple[str, str, StrawberryArgument, bool]] = []
-        for given in node.arguments or ():
-            if isinstance(given.value, VariableNode):
-                name = given.name.value
-                argument = by_name[name]
-                non_null = isinstance(field.args[name].type, GraphQLNonNull)
-                variables.append((argument.python_name, given.value.name.value, argument, non_null))
-            elif _has_variable(given.value):
-                return None
-            else:
-                literal.append(given)
-        dynamic = {given.name.value for given in node.arguments or ()} - {
-            given.name.value for given in literal
-        }
-        fixed_arguments = [a for name, a in by_name.items() if name not in dynamic]
-        # The field as if it had only the arguments not given by a variable.
-        literal_field = GraphQLField(
-            field.type, {name: a for name, a in field.args.items() if name not in dynamic}
-        )
-        values = get_argument_values(
-            literal_field, FieldNode(name=node.name, arguments=tuple(literal), directives=())
-        )
-        fixed = convert_arguments(
-            values,
-            fixed_arguments,
-            scalar_registry=schema.schema_converter.scalar_registry,
-            config=schema.config,
-        )
-        return cls(schema, fixed, tuple(variables))
-
-    def given(self, variables: VariableValues) -> dict[str, Any] | None:
-        """The keyword arguments for one request; None when a variable was not given (its
-        argument then takes its default) or is null where the argument may not be: the
-        general path works those out."""
-        coerced = variables.coerced
-        kwargs = dict(self.fixed)
-        schema = self.schema
-        for python_name, name, argument, non_null in self.variables:
-            value = coerced.get(name)
-            if value is None and (non_null or name not in coerced):
-                return None
-            kwargs[python_name] = convert_argument(
-                value,
-                argument.type,
-                scalar_registry=schema.schema_converter.scalar_registry,
-                config=schema.config,
-            )
-        return kwargs
-
-
-def _has_variable(value: ValueNode) -> bool:
-    if isinstance(value, VariableNode):
-        return True
-    if isinstance(value, ListValueNode):
-        return any(map(_has_variable, value.values))
-    if isinstance(value, ObjectValueNode):
-        return any(_has_variable(field.value) for field in value.fields)
-    return False
 
 
 def _applies(condition: NamedTypeNode | None, parent: GraphQLObjectType) -> bool:

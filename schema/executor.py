@@ -46,15 +46,14 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_variable_values
 
+from newsgraph.schema.article_memo import ARTICLE_MEMO_BYTES, MemoBudget
 from newsgraph.schema.context import Context
 from newsgraph.schema.cost import measure, operation_of
 from newsgraph.schema.deadline import DeadlineExceeded
 from newsgraph.schema.execution import (
-    ARTICLE_MEMO_BYTES,
     ARTICLE_TYPE,
     MEMOISED_TYPES,
     Declined,
-    MemoBudget,
     Plan,
     Run,
     strawberry_field,

@@ -1,5 +1,5 @@
 """The `newsgraph` command: serve content, check it, inspect sources and plugins, export the
-schema, and start a plugin project."""
+GraphQL schema, the static API and the settings' JSON Schema, and start a plugin project."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from newsgraph import __version__
 from newsgraph.engine.counts import Counts
@@ -22,10 +24,19 @@ from newsgraph.server.plugin_manager import PluginError, load_plugins
 from newsgraph.server.redaction import redact
 from newsgraph.server.runtime import Runtime
 from newsgraph.server.serving import uvicorn_options
+from newsgraph.server.settings_errors import problems
 from newsgraph.server.settings_reference import config_schema_text, settings_reference
 from newsgraph.server.starter import StarterError, new_plugin
 
 COUNTS = list(Counts().as_dict())
+# The option behind each setting the command line can override, named in its errors.
+_OPTIONS = {
+    "host": "--host",
+    "port": "--port",
+    "workers": "--workers",
+    "sources": "the folders given",
+    "site_url": "--site-url",
+}
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -50,7 +61,19 @@ def _config(args: argparse.Namespace) -> Config:
             "--base-url applies to folders given on the command line; for configured "
             "sources, set base_url in each source's options"
         )
-    return config.model_copy(update=changes)
+    return _overridden(config, changes)
+
+
+def _overridden(config: Config, changes: dict[str, object]) -> Config:
+    """`config` with the command line's values, checked as the file's are (`model_copy`
+    would take a port of 99999 or a site URL that is no URL)."""
+    try:
+        return Config.model_validate({**dict(config), **changes})
+    except ValidationError as error:
+        origins: dict[tuple[str, ...], str] = {
+            (key,): _OPTIONS.get(key, "the command line") for key in changes
+        }
+        raise ConfigError("\n".join(problems(error, Config, origins))) from None
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -143,7 +166,7 @@ def _export_static(args: argparse.Namespace) -> int:
 
     config = _config(args)
     if args.site_url is not None:
-        config = config.model_copy(update={"site_url": args.site_url})
+        config = _overridden(config, {"site_url": args.site_url})
     if config.static_api_path is None:
         raise ConfigError("export-static writes the tree at server.static_api_path, which is unset")
     if config.site_url is None:
@@ -155,7 +178,11 @@ def _export_static(args: argparse.Namespace) -> int:
     ingested = asyncio.run(runtime.load())
     for problem in ingested.errors:
         print(problem, file=sys.stderr)
-    done = export(ingested.catalog, site(config, config.site_url), Path(args.out))
+    try:
+        done = export(ingested.catalog, site(config, config.site_url), Path(args.out))
+    except OSError as error:
+        print(f"newsgraph: cannot write {args.out}: {error.strerror or error}", file=sys.stderr)
+        return 1
     print(
         f"{done.files} files under {Path(args.out) / config.static_api_path.strip('/')}: "
         f"{done.written} rewritten, {done.files - done.written} unchanged, "
@@ -269,7 +296,9 @@ def parser() -> argparse.ArgumentParser:
     sources.set_defaults(run=_sources)
 
     plugins = commands.add_parser(
-        "plugins", parents=common, help="list plugins, broken ones included; exit 1 if any is"
+        "plugins",
+        parents=common,
+        help="list plugins, broken ones included; exit 1 if any is broken",
     )
     plugins.set_defaults(run=_plugins)
 

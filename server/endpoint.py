@@ -137,6 +137,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             )
         if method == "POST":
             _check_content_type(headers.get(b"content-type"))
+            _check_content_coding(headers.get(b"content-encoding"))
             raw = await request.body()
         else:
             raw = request.scope["query_string"]
@@ -304,6 +305,15 @@ def _check_content_type(header: bytes | None) -> None:
     if media != JSON or charset != "utf-8":
         raise RequestError(
             415, UNSUPPORTED_MEDIA_TYPE, "send the request as application/json (UTF-8)"
+        )
+
+
+def _check_content_coding(header: bytes | None) -> None:
+    # A compressed body read as JSON would be refused as malformed, blaming the wrong thing.
+    coding = (header or b"").decode("latin-1").strip().lower()
+    if coding not in ("", "identity"):
+        raise RequestError(
+            415, UNSUPPORTED_MEDIA_TYPE, f"send the request body uncompressed, not as {coding}"
         )
 
 

@@ -154,3 +154,10 @@ def test_json_lines_log_records_carry_the_traceback() -> None:
         "source 'x' failed",
     )
     assert entry["traceback"].endswith("KeyError: 'tittle'")
+
+
+def test_command_line_values_are_checked_like_the_files(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["serve", "--port", "99999", str(SEEDS)]) == 2
+    assert "port: expected at most 65535, got 99999 (from --port)" in capsys.readouterr().err

@@ -129,3 +129,25 @@ def test_topics_whose_id_cannot_name_a_folder_have_no_listing(
     assert listed == ["Canvas-Apps", "ai", "page", "space"]  # `page/` holds the pages
     assert not (out / "api/news/page/index.json").exists()
     assert (out / "api/news/Canvas-Apps/index.json").exists()
+
+
+def test_a_site_url_that_is_no_url_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "_news"
+    write_stories(folder, 1)
+    assert main(["export-static", str(tmp_path / "site"), str(folder), "--site-url", "x y"]) == 2
+    assert "site_url:" in capsys.readouterr().err
+    assert not (tmp_path / "site").exists()
+
+
+def test_an_out_folder_that_cannot_be_made_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "_news"
+    write_stories(folder, 1)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way", encoding="utf-8")
+    assert main(["export-static", str(blocker / "site"), str(folder), "--site-url", SITE]) == 1
+    assert f"cannot write {blocker / 'site'}" in capsys.readouterr().err
+    assert blocker.read_text(encoding="utf-8") == "in the way"

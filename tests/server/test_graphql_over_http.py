@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
 from typing import Any
 
@@ -123,6 +124,27 @@ async def test_nothing_acceptable_is_406_and_an_unknown_body_type_is_415() -> No
     for response in (form, latin1, bare):
         assert response.status_code == 415
         assert response.json()["errors"][0]["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+@pytest.mark.asyncio
+async def test_a_compressed_request_body_is_415_naming_the_coding() -> None:
+    body = b'{"query": "{ __typename }"}'
+    async with client(seeds_app()) as http:
+        gzipped = await http.post(
+            "/graphql",
+            content=gzip.compress(body),
+            headers={"content-type": "application/json", "content-encoding": "gzip"},
+        )
+        identity = await http.post(
+            "/graphql",
+            content=body,
+            headers={"content-type": "application/json", "content-encoding": "identity"},
+        )
+    assert gzipped.status_code == 415
+    error = gzipped.json()["errors"][0]
+    assert error["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert "gzip" in error["message"]
+    assert identity.json() == {"data": {"__typename": "Query"}}
 
 
 @pytest.mark.asyncio
