@@ -6,8 +6,11 @@ seconds offers four times that rate over 256+ connections while slow clients (pa
 headers, trickled bodies) hold connections, the attack classes of issue #18 arrive (fragment
 fan-out, similar-article amplification, oversized and malformed bodies) and a prober asks
 `/healthz` every 50 ms. It prints one markdown table: accepted p99, shed share, client
-timeouts, `/healthz` p99, and the server's RSS before, at its peak and after `--settle`
-seconds, each beside the issue's target.
+timeouts, `/healthz` p99 (and how much of it was the TCP connect, beside the kernel's count of
+listen-queue overflows, so a stall in the accept queue tells itself apart from a busy loop),
+the server's RSS before, at its peak and after `--settle` seconds, and, before the overload,
+how long the heaviest query the cost budget accepts holds the event loop; each beside the
+issue's target.
 """
 
 from __future__ import annotations
@@ -51,6 +54,14 @@ def fan_out(levels: int = 24) -> str:
     return " ".join([operation, *fragments])
 
 
+# The heaviest query found within the default cost budget (an estimated 42,006 of 50,000),
+# run by Strawberry (asking for its cost keeps it out of the fast lane): its resolvers hold
+# the event loop from start to end.
+HEAVY = {
+    "query": "{ articles(first: 100) { edges { node { id title excerpt url similar(first: 15) "
+    "{ score article { id title excerpt url topics { name } } } } } } }",
+    "extensions": {"cost": True},
+}
 AMPLIFIED = (
     "{ articles(first: 100) { edges { node { similar(first: 100) { article { similar(first: 100) "
     "{ article { similar(first: 100) { article { id title excerpt } } } } } } } } } }"
@@ -81,6 +92,7 @@ class Tally:
     timeouts: int = 0
     other: dict[int, int] = field(default_factory=dict)
     health: list[float] = field(default_factory=list)
+    health_connect: list[float] = field(default_factory=list)  # the TCP connect alone
     health_failures: int = 0
     attacks: dict[str, str] = field(default_factory=dict)
     slow_cut_off: int = 0
@@ -190,16 +202,21 @@ async def sustainable_rate(port: int, seconds: float) -> float:
     return await offered_load(port, 1e9, 8, seconds, None) / seconds
 
 
-def probe_health(port: int, seconds: float) -> tuple[list[float], int]:
-    """`/healthz` every 50 ms for `seconds`: the latencies of its answers, and its failures.
-    It runs in a process of its own, so the load generator's busy loop does not delay it."""
+def probe_health(port: int, seconds: float) -> tuple[list[float], list[float], int]:
+    """`/healthz` every 50 ms for `seconds`: the latencies of its answers, the part of each
+    that was the TCP connect (a SYN dropped from a full accept queue costs a second or more
+    here; a busy event loop costs nothing here, only after it), and its failures. It runs in
+    a process of its own, so the load generator's busy loop does not delay it."""
     latencies: list[float] = []
+    connects: list[float] = []
     failures = 0
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         started = time.perf_counter()
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
         try:
+            connection.connect()
+            connected = time.perf_counter()
             connection.request("GET", "/healthz")
             ok = connection.getresponse().status == 200
         except OSError:
@@ -208,10 +225,43 @@ def probe_health(port: int, seconds: float) -> tuple[list[float], int]:
             connection.close()
         if ok:
             latencies.append(time.perf_counter() - started)
+            connects.append(connected - started)
         else:
             failures += 1
         time.sleep(0.05)
-    return latencies, failures
+    return latencies, connects, failures
+
+
+def listen_queue_drops() -> int:
+    """The kernel's count of connections dropped because a listen queue was full
+    (ListenOverflows and ListenDrops, for this network namespace)."""
+    lines = [line.split() for line in Path("/proc/net/netstat").read_text().splitlines()]
+    for names, values in zip(lines, lines[1:], strict=False):
+        if names[0] == "TcpExt:" and values[0] == "TcpExt:":
+            counters = dict(zip(names[1:], values[1:], strict=True))
+            return int(counters["ListenOverflows"]) + int(counters["ListenDrops"])
+    return 0
+
+
+async def loop_hold(port: int) -> tuple[float, float]:
+    """How long the heaviest accepted query takes on the idle server, and the slowest
+    `/healthz` answered over a keep-alive connection meanwhile: the time the query holds
+    the event loop."""
+    body = json.dumps(HEAVY).encode()
+    health = Connection(port)
+    slowest = 0.0
+    started = time.perf_counter()
+    heavy = asyncio.ensure_future(exchange(port, post(body)))
+    while not heavy.done():
+        asked = time.perf_counter()
+        await health.send(b"GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n")
+        slowest = max(slowest, time.perf_counter() - asked)
+        await asyncio.sleep(0.002)
+    took = time.perf_counter() - started
+    health.close()
+    status, _ = await heavy
+    assert status == 200, f"the heavy query was answered {status}"
+    return took, slowest
 
 
 async def slow_clients(port: int, count: int, seconds: float, tally: Tally) -> None:
@@ -292,8 +342,10 @@ def ms(value: float | None) -> str:
 async def attack_run(
     port: int, pid: int, duration: float, connections: int, settle: float
 ) -> list[tuple[str, str, str]]:
+    heavy, health_meanwhile = await loop_hold(port)
     rate = await sustainable_rate(port, 3.0)
     before = rss_mib(pid)
+    drops_before = listen_queue_drops()
     tally = Tally()
     peak = before
 
@@ -312,12 +364,18 @@ async def attack_run(
             attacks(port, tally),
         ]
         await asyncio.gather(*jobs)
-        tally.health, tally.health_failures = await health
+        tally.health, tally.health_connect, tally.health_failures = await health
+    drops = listen_queue_drops() - drops_before
     await asyncio.sleep(settle)
     watcher.cancel()
     after = rss_mib(pid)
     offered = len(tally.latencies) + tally.shed + tally.timeouts + sum(tally.other.values())
     rows = [
+        (
+            "heaviest accepted query, idle server",
+            f"{ms(heavy)}; /healthz meanwhile up to {ms(health_meanwhile)}",
+            "/healthz < 50 ms",
+        ),
         ("sustainable rate (8 connections)", f"{rate:.0f} req/s", ""),
         ("offered", f"{offered} requests at {4 * rate:.0f} req/s, {connections} conn.", "4x"),
         ("accepted p99", ms(quantile(tally.latencies, 0.99)), "< 250 ms"),
@@ -330,6 +388,8 @@ async def attack_run(
             f"{ms(quantile(tally.health, 0.5))} / {ms(quantile(tally.health, 0.99))}",
             "p99 < 50 ms",
         ),
+        ("/healthz connect p99", ms(quantile(tally.health_connect, 0.99)), ""),
+        ("listen queue overflows (kernel)", str(drops), "0"),
         ("/healthz failures", str(tally.health_failures), "0"),
         ("slow clients cut off", f"{tally.slow_cut_off} of {SLOW_CLIENTS}", "all, after 10 s"),
         ("RSS before / peak", f"{before:.0f} / {peak:.0f} MiB", ""),
