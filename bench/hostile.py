@@ -9,7 +9,7 @@ fan-out, similar-article amplification, oversized and malformed bodies) and a pr
 timeouts, `/healthz` p99 (and how much of it was the TCP connect, beside the kernel's count of
 listen-queue overflows, so a stall in the accept queue tells itself apart from a busy loop),
 the server's RSS before, at its peak and after `--settle` seconds, and, before the overload,
-how long the heaviest query the cost budget accepts holds the event loop; each beside the
+how long a query that nearly fills the cost budget holds the event loop; each beside the
 issue's target.
 """
 
@@ -54,7 +54,7 @@ def fan_out(levels: int = 24) -> str:
     return " ".join([operation, *fragments])
 
 
-# The heaviest query found within the default cost budget (an estimated 42,006 of 50,000),
+# A heavy query that nearly fills the default cost budget (an estimated 42,006 of 50,000),
 # run by Strawberry (asking for its cost keeps it out of the fast lane): its resolvers hold
 # the event loop from start to end.
 HEAVY = {
@@ -244,7 +244,7 @@ def listen_queue_drops() -> int:
 
 
 async def loop_hold(port: int) -> tuple[float, float]:
-    """How long the heaviest accepted query takes on the idle server, and the slowest
+    """How long the heavy query (near the budget) takes on the idle server, and the slowest
     `/healthz` answered over a keep-alive connection meanwhile: the time the query holds
     the event loop."""
     body = json.dumps(HEAVY).encode()
@@ -372,7 +372,7 @@ async def attack_run(
     offered = len(tally.latencies) + tally.shed + tally.timeouts + sum(tally.other.values())
     rows = [
         (
-            "heaviest accepted query, idle server",
+            "heavy accepted query (near the budget), idle server",
             f"{ms(heavy)}; /healthz meanwhile up to {ms(health_meanwhile)}",
             "/healthz < 50 ms",
         ),
