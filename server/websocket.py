@@ -18,6 +18,10 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.base import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
 from strawberry.types.unset import UnsetType
 
 from newsgraph.schema.live import LiveContext
@@ -28,7 +32,20 @@ from newsgraph.server.subscribers import Subscribers, TooManySubscribers
 TRY_AGAIN_LATER = 1013
 
 
+class ObjectMessagesOnly(BaseGraphQLTransportWSHandler[LiveContext, None]):
+    """Strawberry's handler, but valid JSON that is not an object (`[1]`, `"x"`) is refused
+    with 4400 like any other malformed message, instead of raising TypeError in the app."""
+
+    async def handle_message(self, message: Message) -> None:
+        if not isinstance(message, dict):
+            await self.handle_invalid_message("WebSocket message must be a JSON object")
+            return
+        await super().handle_message(message)
+
+
 class WebSocketEndpoint(GraphQL[LiveContext, None]):
+    graphql_transport_ws_handler_class = ObjectMessagesOnly
+
     def __init__(self, schema: BaseSchema, runtime: Runtime, subscribers: Subscribers) -> None:
         super().__init__(
             schema, graphql_ide=None, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,)

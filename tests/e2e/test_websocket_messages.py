@@ -1,0 +1,33 @@
+"""Malformed graphql-transport-ws messages against a real `newsgraph serve`: each one closes
+the connection with 4400 (the protocol's "bad request"), and none leaves a traceback in the log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+from websockets.typing import Subprotocol
+
+from tests.e2e.conftest import serving
+
+BAD_REQUEST = 4400
+PROTOCOL = Subprotocol("graphql-transport-ws")
+NOT_PROTOCOL_OBJECTS = [[1], "connection_init", 7, None, {"payload": {}}]
+
+
+def test_messages_that_are_not_protocol_objects_close_with_4400(tmp_path: Path) -> None:
+    codes = []
+    with serving(str(tmp_path)) as (base, output):
+        for message in NOT_PROTOCOL_OBJECTS:
+            url = base.replace("http://", "ws://") + "/graphql"
+            with connect(url, subprotocols=[PROTOCOL], open_timeout=10) as ws:
+                ws.send(json.dumps(message))
+                with pytest.raises(ConnectionClosed) as closed:
+                    ws.recv(timeout=10)
+                assert closed.value.rcvd is not None
+                codes.append(closed.value.rcvd.code)
+    assert codes == [BAD_REQUEST] * len(NOT_PROTOCOL_OBJECTS)
+    assert not [line for line in output if "Traceback" in line]
