@@ -32,19 +32,44 @@ from newsgraph.server.subscribers import Subscribers, TooManySubscribers
 TRY_AGAIN_LATER = 1013
 
 
-class ObjectMessagesOnly(BaseGraphQLTransportWSHandler[LiveContext, None]):
-    """Strawberry's handler, but valid JSON that is not an object (`[1]`, `"x"`) is refused
-    with 4400 like any other malformed message, instead of raising TypeError in the app."""
+# What each field of a `subscribe` payload may be, as the protocol's TypedDict says; Strawberry
+# trusts the types, so another raises deep in the app (or in a task that never answers).
+PAYLOAD_FIELDS: dict[str, tuple[type, ...]] = {
+    "query": (str,),
+    "variables": (dict, type(None)),
+    "operationName": (str, type(None)),
+    "extensions": (dict, type(None)),
+}
+
+
+def malformed(message: object) -> str | None:
+    """Why a parsed message does not fit the protocol's shape, or None if it does."""
+    if not isinstance(message, dict):
+        return "WebSocket message must be a JSON object"
+    if message.get("type") != "subscribe":
+        return None
+    payload = message.get("payload")
+    if not isinstance(message.get("id"), str) or not isinstance(payload, dict):
+        return "subscribe needs an id (text) and a payload (an object)"
+    for field, types in PAYLOAD_FIELDS.items():
+        if not isinstance(payload.get(field), types):
+            return f"subscribe payload.{field} has the wrong type"
+    return None
+
+
+class WellFormedMessages(BaseGraphQLTransportWSHandler[LiveContext, None]):
+    """Strawberry's handler, but a message of the wrong shape (`[1]`, a subscribe whose query
+    is a number) is refused with 4400 like any other malformed message."""
 
     async def handle_message(self, message: Message) -> None:
-        if not isinstance(message, dict):
-            await self.handle_invalid_message("WebSocket message must be a JSON object")
+        if problem := malformed(message):
+            await self.handle_invalid_message(problem)
             return
         await super().handle_message(message)
 
 
 class WebSocketEndpoint(GraphQL[LiveContext, None]):
-    graphql_transport_ws_handler_class = ObjectMessagesOnly
+    graphql_transport_ws_handler_class = WellFormedMessages
 
     def __init__(self, schema: BaseSchema, runtime: Runtime, subscribers: Subscribers) -> None:
         super().__init__(
