@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -20,6 +21,7 @@ from newsgraph.server import logs
 from newsgraph.server.app import create_app, summary
 from newsgraph.server.config import Config, ConfigError, folder_sources, load_config
 from newsgraph.server.introspection import plugins_view, sources_view, table
+from newsgraph.server.listening import CannotListen, listening
 from newsgraph.server.plugin_manager import PluginError, load_plugins
 from newsgraph.server.redaction import redact
 from newsgraph.server.runtime import Runtime
@@ -96,16 +98,16 @@ def _serve(args: argparse.Namespace) -> int:
         workers.serve(app, config, settings)
         return 0
     runtime = app.state.runtime
-    servers: list[uvicorn.Server] = [
-        Server(uvicorn.Config(app, port=config.port, **settings), runtime)
-    ]
+    main = Server(uvicorn.Config(app, port=config.port, **settings), runtime)
+    servers: list[uvicorn.Server] = [main]
     if config.admin_port is not None:
         # The admin app shares the main app's runtime; the main app's lifespan loads it.
         admin = uvicorn.Config(app.state.admin, port=config.admin_port, lifespan="off", **settings)
         servers.append(uvicorn.Server(admin))
 
-    async def serve_all() -> None:
-        running = [asyncio.create_task(server.serve()) for server in servers]
+    async def serve_all(listener: socket.socket) -> None:
+        running = [asyncio.create_task(main.serve([listener]))]
+        running += [asyncio.create_task(server.serve()) for server in servers[1:]]
         # A signal reaches one server only (each installs its own handler): when one stops,
         # the other stops too.
         await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
@@ -114,7 +116,8 @@ def _serve(args: argparse.Namespace) -> int:
             server.should_exit = True
         await asyncio.gather(*running)
 
-    asyncio.run(serve_all())
+    with listening(config.host, config.port) as listener:
+        asyncio.run(serve_all(listener))
     return 0
 
 
@@ -356,7 +359,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(args.log_level, args.log_format)
     try:
         result: int = args.run(args)
-    except (ConfigError, PluginError, SchemaConflict) as error:
+    except (ConfigError, PluginError, SchemaConflict, CannotListen) as error:
         print(f"newsgraph: start-up error: {error}", file=sys.stderr)
         return 2
     return result

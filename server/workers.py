@@ -33,6 +33,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from newsgraph.server.config import Config
+from newsgraph.server.listening import listening
 from newsgraph.server.runtime import Runtime
 
 log = logging.getLogger("newsgraph")
@@ -44,22 +45,8 @@ def serve(app: Starlette, config: Config, settings: dict[str, Any]) -> None:
     """Serve `app` from `config.workers` forked processes until SIGINT or SIGTERM, each a
     uvicorn server with `settings`; the admin app, when it has a port of its own, is served by
     the parent, whose runtime is the one that loads."""
-    with _listening(config.host, config.port) as listener:
+    with listening(config.host, config.port) as listener:
         asyncio.run(_supervise(app, listener, config, settings))
-
-
-@contextmanager
-def _listening(host: str, port: int) -> Iterator[socket.socket]:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-        listener.listen(2048)
-        listener.set_inheritable(True)
-        yield listener
-    finally:
-        listener.close()
 
 
 async def _supervise(

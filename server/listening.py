@@ -1,0 +1,30 @@
+"""The listening sockets of `serve`, bound by newsgraph before uvicorn starts, so that a port
+already in use (or an address not on this machine) is one clear start-up error in every mode
+instead of uvicorn's exit from inside a task, or a bare OSError, with a traceback."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class CannotListen(Exception):
+    """The address and port to serve on cannot be bound."""
+
+
+@contextmanager
+def listening(host: str, port: int) -> Iterator[socket.socket]:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind((host, port))
+        except OSError as error:
+            raise CannotListen(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        listener.listen(2048)
+        listener.set_inheritable(True)
+        yield listener
+    finally:
+        listener.close()
