@@ -186,8 +186,8 @@ class ServerSettings(BaseModel):
     )
     subscriber_limit: Count = Field(
         default=100,
-        description="WebSocket and SSE subscription connections open at once; past it, new "
-        "ones are refused.",
+        description="WebSocket and SSE subscription connections open at once in each worker "
+        "process (with `workers: N`, up to N times this in all); past it, new ones are refused.",
     )
     sse_keep_alive: Seconds = Field(
         default=15.0,
