@@ -143,15 +143,15 @@ def _names(record: Record, field: str, found: Findings) -> tuple[str, ...]:
 
 
 def _topics(record: Record, found: Findings) -> tuple[str, ...]:
-    topics: list[str] = []
+    # A dict keeps the first-seen order and finds a repeat at once: a list's `in` made one file
+    # of 90,000 topic names cost a watched folder forty seconds of CPU per change.
+    topics: dict[str, None] = {}
     for index, item in enumerate(found.optional_list(record, "topics")):
         if not isinstance(item, str) or not item.strip():
             error = FieldError(f"topics[{index}]", f"expected a topic name, got {describe(item)}")
             found.warn(error, "this topic is dropped")
             continue
-        name = _shared(item.strip())
-        if name not in topics:
-            topics.append(name)
+        topics.setdefault(_shared(item.strip()))
     return tuple(topics)
 
 

@@ -338,3 +338,26 @@ def test_a_problem_names_the_key_the_source_maps() -> None:
     nested = RawRecord(images, "feed.json", keys={"images": "attachments"})
     (problem,) = normalise_batch("feed", SourceBatch([nested])).problems
     assert problem.field == "attachments[0].url"
+
+
+class CountedTopic(str):
+    """A topic name that counts how often it is compared for equality."""
+
+    comparisons = 0
+
+    def __eq__(self, other: object) -> bool:
+        CountedTopic.comparisons += 1
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+    def strip(self, chars: str | None = None) -> CountedTopic:
+        return self
+
+
+def test_many_topics_are_deduplicated_without_comparing_each_with_every_other() -> None:
+    # A hostile file can list 90,000 topics: finding repeats must not compare every pair.
+    names = [CountedTopic(f"counted topic {index}") for index in range(2000)]
+    article, _ = kept(make(topics=[*names, names[0], names[-1]]))
+    assert article.topics == tuple(names)
+    assert CountedTopic.comparisons < len(names)
