@@ -93,6 +93,10 @@ def _scan(root: str, folder: str, files: dict[str, Stat], unreadable: dict[str, 
             continue
         if lowered.startswith(_NOT_CONTENT_STEMS) and NOT_CONTENT.match(name):
             continue
+        if entry.is_symlink() and not _inside(root, entry.path):
+            # Whoever writes the folder must not make the server read its other files.
+            unreadable[folder + name] = "a link to a file outside the folder is not followed"
+            continue
         try:
             found = entry.stat()
         except OSError:  # a dangling link is not content
@@ -104,6 +108,11 @@ def _scan(root: str, folder: str, files: dict[str, Stat], unreadable: dict[str, 
                 found.st_ctime_ns,
                 found.st_ino,
             )
+
+
+def _inside(root: str, path: str) -> bool:
+    """Whether `path`, links resolved, lies under `root` (itself resolved)."""
+    return os.path.realpath(path).startswith(os.path.join(os.path.realpath(root), ""))
 
 
 def content_files(root: Path) -> tuple[dict[str, Stat], dict[str, str]]:

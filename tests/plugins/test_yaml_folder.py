@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -210,3 +211,25 @@ def test_options_are_validated() -> None:
 
 def test_build_catalog_of_nothing_is_empty() -> None:
     assert len(build_catalog([]).catalog) == 0
+
+
+def test_links_are_followed_inside_the_folder_only(write_tree: WriteTree, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text(front_matter(title='"Outside"'), "utf-8")
+    root = write_tree(
+        {
+            "kept.md": front_matter(),
+            "nested/target.txt": front_matter(
+                title='"Linked"', webUrl='"https://news.example.com/linked"'
+            ),
+        }
+    )
+    (root / "inner-link.md").symlink_to(root / "nested" / "target.txt")  # not content itself
+    (root / "outer-link.md").symlink_to(outside)
+    ingested = load(root)
+    titles = sorted(article.title for article in ingested.catalog.order)
+    assert "Outside" not in titles and {"A valid article", "Linked"} <= set(titles)
+    assert [str(p) for p in ingested.problems if "outer-link.md" in p.origin] == [
+        f"{root / 'outer-link.md'}: error: cannot read: a link to a file outside the folder is not followed"
+    ]
+    assert not any("inner-link.md" in p.origin for p in ingested.problems)
