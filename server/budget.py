@@ -30,7 +30,6 @@ class RequestBudget:
     def __init__(self, app: ASGIApp, budget: Budget) -> None:
         self.app = app
         self.budget = budget
-        self.timed_out = 0
         self.abandoned = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -46,7 +45,6 @@ class RequestBudget:
             async with asyncio.timeout(self.budget.seconds):
                 await self.app(scope, exchange.receive, exchange.send)
         except (TimeoutError, DeadlineExceeded):
-            self.timed_out += 1
             if not exchange.started:
                 await send_refusal(
                     scope,

@@ -6,13 +6,23 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def samples(text: str) -> Samples:
+    """Every sample of a scrape, by name and sorted labels."""
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
 
 async def answered_by(client: Any) -> dict[str, int]:
     """How many GraphQL requests each path answered (`cache`, `direct`, `strawberry`)."""
-    text = (await client.get("/-/metrics")).text
-    (family,) = [
-        f for f in text_string_to_metric_families(text) if f.name == "newsgraph_graphql_requests"
-    ]
+    found = samples((await client.get("/-/metrics")).text)
     return {
-        s.labels["answered_by"]: int(s.value) for s in family.samples if s.name.endswith("_total")
+        dict(labels)["answered_by"]: int(value)
+        for (name, labels), value in found.items()
+        if name == "newsgraph_graphql_requests_total"
     }

@@ -5,22 +5,14 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from newsgraph.server.config import ConfigError, SourceConfig, load_config
 from newsgraph.testing import client, make_app
 from tests.conftest import SEEDS, WriteTree, front_matter
+from tests.server.scrape import samples
 
 SEED_SOURCE = SourceConfig("yaml_folder", "seeds", {"path": str(SEEDS)})
 TOKEN = "a-long-admin-secret-0123"
-
-
-def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
 
 
 @pytest.mark.asyncio
