@@ -17,11 +17,30 @@ import xxhash
 from newsgraph.engine.model import Article, Topic
 
 
-def content_hash(articles: Iterable[Article], taxonomy: Iterable[Topic]) -> str:
-    """The 16 hex digits of every article (in order, without its origin) and every topic."""
-    hasher = xxhash.xxh3_64()
-    for article in articles:
-        hasher.update(orjson.dumps(replace(article, origin="")))
-    for topic in taxonomy:
-        hasher.update(orjson.dumps(topic))
-    return hasher.hexdigest()
+class ContentHasher:
+    """Content hashes of successive catalogs. Each article's own digest is remembered until the
+    next catalog, so a rebuild after a one-file change serialises the articles that changed,
+    not all of them again (at 100k articles, 0.8 s of work per rebuild otherwise)."""
+
+    def __init__(self) -> None:
+        # By `id()`, with the article itself kept beside its digest: while it is held here,
+        # no other object can take its `id()`.
+        self._digests: dict[int, tuple[Article, int]] = {}
+
+    def __call__(self, articles: Iterable[Article], taxonomy: Iterable[Topic]) -> str:
+        """The 16 hex digits of every article (in order, without its origin) and every topic."""
+        previous, current = self._digests, {}
+        hasher = xxhash.xxh3_64()
+        for article in articles:
+            known = previous.get(id(article))
+            if known is None or known[0] is not article:
+                known = (
+                    article,
+                    xxhash.xxh3_64_intdigest(orjson.dumps(replace(article, origin=""))),
+                )
+            current[id(article)] = known
+            hasher.update(known[1].to_bytes(8))
+        for topic in taxonomy:
+            hasher.update(orjson.dumps(topic))
+        self._digests = current
+        return hasher.hexdigest()

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 from newsgraph.engine.catalog import Catalog
 from newsgraph.engine.collector import without_collection
-from newsgraph.engine.content_hash import content_hash
+from newsgraph.engine.content_hash import ContentHasher
 from newsgraph.engine.counts import per_source, served
 from newsgraph.engine.ingest import Ingested, SourceArticles, merge, normalise_batch
 from newsgraph.engine.snapshot import Snapshot, SnapshotFeed
@@ -123,8 +123,9 @@ class Runtime:
         self.loaded = False  # True once the first load has finished: /readyz waits for it
         self.load_count = 0
         self.load_seconds = 0.0
+        self._content_hash = ContentHasher()
         self.feed = SnapshotFeed(
-            Snapshot(0, content_hash((), ()), datetime.now(UTC), self._built.catalog)
+            Snapshot(0, self._content_hash((), ()), datetime.now(UTC), self._built.catalog)
         )
 
     @property
@@ -271,7 +272,7 @@ class Runtime:
         catalog = await asyncio.to_thread(
             without_collection, Catalog, articles, normalised.taxonomy
         )
-        hash_ = await asyncio.to_thread(content_hash, articles, normalised.taxonomy)
+        hash_ = await asyncio.to_thread(self._content_hash, articles, normalised.taxonomy)
         self._read = {name: (part.records, len(part.articles)) for name, part in parts}
         self._served = served(articles)
         found = (*normalised.problems, *problems)
