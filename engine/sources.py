@@ -89,6 +89,16 @@ class SourceBatch:
     organizations: list[RawRecord] = field(default_factory=list)
 
 
+class SourceUnavailable(Exception):
+    """Raised by `Source.load` when the source cannot be read for a reason outside the code:
+    a folder that is gone, a feed that does not answer, a document that cannot be read.
+
+    newsgraph keeps the source's last good articles, shows the message in `/-/sources` and
+    logs it as one line. Any other exception is taken for a bug in the source and is logged
+    once with its traceback. `OSError` is treated like this class.
+    """
+
+
 class Source(Protocol):
     """A configured source instance; newsgraph calls `load` to get its current records.
 

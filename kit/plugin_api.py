@@ -22,6 +22,7 @@ from newsgraph.engine.sources import (
     Source,
     SourceBatch,
     SourceType,
+    SourceUnavailable,
     WatchedSource,
 )
 from newsgraph.engine.urls import UrlPreference
@@ -53,6 +54,7 @@ __all__ = [
     "Source",
     "SourceBatch",
     "SourceType",
+    "SourceUnavailable",
     "Topic",
     "UrlPreference",
     "Visibility",

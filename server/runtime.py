@@ -27,7 +27,14 @@ from newsgraph.engine.content_hash import ContentHasher
 from newsgraph.engine.counts import per_source, served
 from newsgraph.engine.ingest import Ingested, SourceArticles, merge, normalise_batch
 from newsgraph.engine.snapshot import Snapshot, SnapshotFeed
-from newsgraph.engine.sources import PolledSource, Problem, Source, SourceBatch, WatchedSource
+from newsgraph.engine.sources import (
+    PolledSource,
+    Problem,
+    Source,
+    SourceBatch,
+    SourceUnavailable,
+    WatchedSource,
+)
 from newsgraph.server.config import Config, ConfigError, SourceConfig
 from newsgraph.server.continuity import shown, shrink_reason
 from newsgraph.server.enrich import enrich
@@ -244,14 +251,16 @@ class Runtime:
             )
 
     def _log_failure(self, name: str, error: str, failure: BaseException | None) -> None:
-        """Log a source's failure once, with its traceback; the same failure again is only
-        a debug line, so a source that fails at every poll does not flood the log."""
+        """Log a source's failure once; the same failure again is only a debug line, so a
+        source that fails at every poll does not flood the log. Only a failure that looks like
+        a bug in the source (not `SourceUnavailable` or `OSError`) carries its traceback."""
         state = self.states[name]
         where = f"source {name!r} ({state.type}, from plugin {self.made_by.get(name)!r})"
         if state.status == "failing" and state.last_error == error:
             log.debug("%s still fails: %s", where, error)
         else:
-            log.error("%s failed: %s", where, error, exc_info=failure)
+            expected = isinstance(failure, SourceUnavailable | OSError)
+            log.error("%s failed: %s", where, error, exc_info=None if expected else failure)
 
     def _attempted(self, name: str, started: datetime) -> SourceState:
         interval = self._intervals.get(name)

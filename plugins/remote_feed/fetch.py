@@ -21,6 +21,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from newsgraph import __version__
+from newsgraph.plugin_api import SourceUnavailable
 from newsgraph.plugins.remote_feed.decoding import (
     ACCEPT_ENCODING,
     BoundedDecoder,
@@ -84,7 +85,7 @@ class Fetched:
         return self.status == 304
 
 
-class FetchError(Exception):
+class FetchError(SourceUnavailable):
     """The document could not be fetched; `status` is the last HTTP status seen, if any."""
 
     def __init__(self, message: str, status: int | None = None, attempts: int = 1) -> None:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
-from newsgraph.plugin_api import BaseUrl, Problem, RawRecord
+from newsgraph.plugin_api import BaseUrl, Problem, RawRecord, SourceUnavailable
 
 
-class DocumentError(Exception):
+class DocumentError(SourceUnavailable):
     """The document as a whole cannot be read; the message starts with its URL."""
 
 

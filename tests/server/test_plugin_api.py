@@ -37,6 +37,7 @@ EXPECTED_API = {
     "Source",
     "SourceBatch",
     "SourceType",
+    "SourceUnavailable",
     "Topic",
     "UrlPreference",
     "Visibility",
