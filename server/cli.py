@@ -8,6 +8,7 @@ import asyncio
 import socket
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -105,9 +106,11 @@ def _serve(args: argparse.Namespace) -> int:
         admin = uvicorn.Config(app.state.admin, port=config.admin_port, lifespan="off", **settings)
         servers.append(uvicorn.Server(admin))
 
-    async def serve_all(listener: socket.socket) -> None:
-        running = [asyncio.create_task(main.serve([listener]))]
-        running += [asyncio.create_task(server.serve()) for server in servers[1:]]
+    async def serve_all(listeners: list[socket.socket]) -> None:
+        running = [
+            asyncio.create_task(server.serve([listener]))
+            for server, listener in zip(servers, listeners, strict=True)
+        ]
         # A signal reaches one server only (each installs its own handler): when one stops,
         # the other stops too.
         await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
@@ -116,8 +119,12 @@ def _serve(args: argparse.Namespace) -> int:
             server.should_exit = True
         await asyncio.gather(*running)
 
-    with listening(config.host, config.port) as listener:
-        asyncio.run(serve_all(listener))
+    with ExitStack() as bound:
+        # Every port is bound before serving starts, so a taken one is a clear start-up error.
+        listeners = [bound.enter_context(listening(config.host, config.port))]
+        if config.admin_port is not None:
+            listeners.append(bound.enter_context(listening(config.host, config.admin_port)))
+        asyncio.run(serve_all(listeners))
     return 0
 
 

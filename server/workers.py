@@ -26,7 +26,7 @@ import signal
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import uvicorn
@@ -45,12 +45,21 @@ def serve(app: Starlette, config: Config, settings: dict[str, Any]) -> None:
     """Serve `app` from `config.workers` forked processes until SIGINT or SIGTERM, each a
     uvicorn server with `settings`; the admin app, when it has a port of its own, is served by
     the parent, whose runtime is the one that loads."""
-    with listening(config.host, config.port) as listener:
-        asyncio.run(_supervise(app, listener, config, settings))
+    with ExitStack() as bound:
+        # Every port is bound before anything forks, so a taken one is a clear start-up error.
+        listener = bound.enter_context(listening(config.host, config.port))
+        admin_listener = None
+        if config.admin_port is not None:
+            admin_listener = bound.enter_context(listening(config.host, config.admin_port))
+        asyncio.run(_supervise(app, listener, admin_listener, config, settings))
 
 
 async def _supervise(
-    app: Starlette, listener: socket.socket, config: Config, settings: dict[str, Any]
+    app: Starlette,
+    listener: socket.socket,
+    admin_listener: socket.socket | None,
+    config: Config,
+    settings: dict[str, Any],
 ) -> None:
     count = config.workers
     stopping = asyncio.Event()
@@ -64,12 +73,11 @@ async def _supervise(
         workers.fill(count)
         log.info("newsgraph: %d workers serving, pids %s", count, sorted(workers.pids))
         admin = None
-        if config.admin_port is not None:
-            admin_config = uvicorn.Config(
-                app.state.admin, port=config.admin_port, lifespan="off", **settings
-            )
+        if admin_listener is not None:
+            port = admin_listener.getsockname()[1]
+            admin_config = uvicorn.Config(app.state.admin, port=port, lifespan="off", **settings)
             admin = _Unsignalled(admin_config)
-            admin.task = asyncio.create_task(admin.serve())
+            admin.task = asyncio.create_task(admin.serve([admin_listener]))
         while not stopping.is_set():
             try:
                 await asyncio.wait_for(stopping.wait(), CHECK_INTERVAL)
