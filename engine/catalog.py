@@ -296,7 +296,8 @@ class Catalog:
         found = self._searches.get(search)
         if found is None:
             found = self._searches.put(
-                search, SearchHits(self.order, self.position, self.search_index.match(search))
+                search,
+                SearchHits(self.order, self.keys, self.position, self.search_index.ranked(search)),
             )
         return found
 

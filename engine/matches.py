@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Generic, TypeVar
 
 from newsgraph.engine import bitset
@@ -19,7 +19,6 @@ from newsgraph.engine.selection import (
     Selection,
     SortKey,
     complete,
-    sort_key,
 )
 
 K = TypeVar("K")
@@ -70,18 +69,24 @@ BEST_FIRST = complete(BY_RELEVANCE)
 
 
 class SearchHits:
-    """A search's hits: scores by id, the set of their positions, and (made on first use)
-    their ranking, best first, ties newest first, then by id."""
+    """A search's hits: scores by id, the set of their positions, and their ranking, best
+    first, ties newest first, then by id."""
 
     def __init__(
-        self, order: Sequence[Article], position: Mapping[str, int], scores: Mapping[str, float]
+        self,
+        order: Sequence[Article],
+        keys: Sequence[SortKey],
+        position: Mapping[str, int],
+        ranked: dict[int, float],
     ) -> None:
-        """`order` is the catalog's newest-first articles, `position` each id's place there."""
-        self.scores = scores
-        self._positions = [position[i] for i in scores if i in position]
+        """`order` is the catalog's newest-first articles, `keys` their sort keys, `position`
+        each id's place there, and `ranked` the positions of the hits with their scores, in
+        the order of `SearchIndex.ranked`."""
+        self.scores = Scores(order, position, ranked)
+        self._positions = list(ranked)
         self.hits = bitset.from_positions(self._positions, len(order))
-        self._order = order
-        self._ranked: tuple[list[Article], list[SortKey], list[int]] | None = None
+        self._items = Picked(order, self._positions)
+        self._keys = RankedKeys(keys, self._positions, list(ranked.values()))
         self._snippets: dict[str, str | None] = {}
 
     def snippet(self, index: SearchIndex, search: str, article_id: str) -> str | None:
@@ -91,20 +96,51 @@ class SearchHits:
             self._snippets[article_id] = index.snippet(search, article_id)
         return self._snippets[article_id]
 
-    def ranked(self) -> tuple[list[Article], list[SortKey], list[int]]:
+    def ranked(self) -> tuple[Indexed[Article], Indexed[SortKey], Sequence[int]]:
         """The hits best first, with each one's sort key and catalog position."""
-        if self._ranked is None:
-            order, scores = self._order, self.scores
-            # The same keys as `composite_key` gives for RELEVANCE, then newest first, by id.
-            keyed = sorted(
-                (((0, -scores[order[p].id]), *sort_key(order[p])), p) for p in self._positions
-            )
-            self._ranked = (
-                [order[p] for _, p in keyed],
-                [key for key, _ in keyed],
-                [p for _, p in keyed],
-            )
-        return self._ranked
+        return self._items, self._keys, self._positions
+
+
+class Scores(Mapping[str, float]):
+    """A search's scores by article id, read through the catalog's positions."""
+
+    __slots__ = ("_order", "_position", "_by_position")
+
+    def __init__(
+        self, order: Sequence[Article], position: Mapping[str, int], by_position: dict[int, float]
+    ) -> None:
+        self._order = order
+        self._position = position
+        self._by_position = by_position
+
+    def __getitem__(self, article_id: str) -> float:
+        return self._by_position[self._position[article_id]]
+
+    def __iter__(self) -> Iterator[str]:
+        order = self._order
+        return (order[position].id for position in self._by_position)
+
+    def __len__(self) -> int:
+        return len(self._by_position)
+
+
+class RankedKeys:
+    """The sort key of each hit in ranking order, made when read: a cursor's bisection reads
+    a few dozen of them, so the first page of a search makes none of the others."""
+
+    __slots__ = ("_keys", "_positions", "_scores")
+
+    def __init__(self, keys: Sequence[SortKey], positions: Sequence[int], scores: Sequence[float]):
+        self._keys = keys
+        self._positions = positions
+        self._scores = scores
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __getitem__(self, index: int) -> SortKey:
+        # The same key as `composite_key` gives for relevance, then newest first, then by id.
+        return ((0, -self._scores[index]), *self._keys[self._positions[index]])
 
 
 class Matches:

@@ -124,17 +124,22 @@ class SearchIndex:
         )
         self._db.execute("COMMIT")
         weights = ", ".join(str(weight) for weight in WEIGHTS.values())
-        self._match = (
-            f"SELECT rowid, -bm25(articles, {weights}) FROM articles WHERE articles MATCH ?"
-        )
+        self._db.execute(f"INSERT INTO articles(articles, rank) VALUES ('rank', 'bm25({weights})')")
+
+    def ranked(self, query: str) -> dict[int, float]:
+        """Every matching article's position in the indexed sequence, with its relevance
+        (higher is better), best first, equal scores in the sequence's order."""
+        expression = parse(query).expression
+        # FTS5 scores every hit whatever the query asks for, so the whole ranking costs hardly
+        # more than a page of it; sorting here, in C, spares Python a key per hit.
+        with self._lock:
+            rows = self._db.execute(_RANKED, (expression,)).fetchall()
+        return dict(rows)
 
     def match(self, query: str) -> dict[str, float]:
         """Every matching article's id and its relevance (higher is better)."""
-        expression = parse(query).expression
-        with self._lock:
-            rows = self._db.execute(self._match, (expression,)).fetchall()
         ids = self._ids
-        return {ids[row]: score for row, score in rows}
+        return {ids[row]: score for row, score in self.ranked(query).items()}
 
     def snippet(self, query: str, article_id: str) -> str | None:
         """A short HTML-safe extract of the excerpt (else the title) with the query's words in
@@ -159,6 +164,10 @@ class SearchIndex:
         if found is None:
             return None
         return html.escape(found[0]).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+
+
+# `rank` is the BM25 that the table's configuration weights, negated: ascending is best first.
+_RANKED = "SELECT rowid, -rank FROM articles WHERE articles MATCH ? ORDER BY rank, rowid"
 
 
 def _strip_markers(text: str) -> str:
