@@ -37,6 +37,9 @@ _NOT_TEXT = re.compile("[\0\ud800-\udfff]")
 # Markers FTS5 puts around hits; they are removed from the text first, so they stay unique
 # through escaping and become the <mark> tags afterwards.
 _OPEN, _CLOSE = "\x02", "\x03"
+# `rank` is BM25 with the weights above, as the index is configured: lower is better. Equal
+# scores keep the indexed order (rowid): the catalog indexes its newest first, then by id.
+_RANKED = "SELECT rowid, -rank FROM articles WHERE articles MATCH ? ORDER BY rank, rowid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,10 +167,6 @@ class SearchIndex:
         if found is None:
             return None
         return html.escape(found[0]).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
-
-
-# `rank` is the BM25 that the table's configuration weights, negated: ascending is best first.
-_RANKED = "SELECT rowid, -rank FROM articles WHERE articles MATCH ? ORDER BY rank, rowid"
 
 
 def _strip_markers(text: str) -> str:

@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from newsgraph.engine.catalog import Catalog, SearchUnavailable
 from newsgraph.engine.model import Article, Links, Provider, Topic, article_id
@@ -373,6 +375,51 @@ def test_searches_agree_with_a_plain_sorted_list(where: ArticleFilter, orders: l
     assert walk_forward(selection, 4) == expected
     assert walk_backward(selection, 3) == expected
     assert sum(count for _, count in selection.facets().types) == len(expected)
+
+
+SEARCHED_ARTICLES = varied(400, seed=11)
+SEARCHED = Catalog(SEARCHED_ARTICLES, TAXONOMY)
+
+
+_WORDS = ("alpha", "beta", "gamma", "eclair", "two", "alpha*", "alpha -two", '"alpha two"')
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    search=st.sampled_from(_WORDS),
+    since=st.none() | st.integers(0, 40),
+    until=st.none() | st.integers(0, 40),
+    topic=st.none() | st.sampled_from(["AI", "Space", "Robots"]),
+    forward=st.integers(1, 9),
+    backward=st.integers(1, 9),
+)
+def test_search_pages_walk_the_whole_ranking_both_ways(
+    search: str,
+    since: int | None,
+    until: int | None,
+    topic: str | None,
+    forward: int,
+    backward: int,
+) -> None:
+    """Page by page, either way, a search lists what ranking every hit at once lists: best
+    first, ties newest first, then by id, within the filter."""
+    where = ArticleFilter(
+        search=search,
+        since=None if since is None else START + timedelta(hours=since),
+        until=None if until is None else START + timedelta(hours=until),
+        topics_any=() if topic is None else (topic,),
+    )
+    selection = SEARCHED.select(where)
+    scores = SEARCHED.search_index.match(search)
+    allowed = {a.id for a in oracle(SEARCHED_ARTICLES, replace(where, search=None), [])}
+    expected = sorted(
+        (a for a in SEARCHED.order if a.id in scores and a.id in allowed),
+        key=lambda a: (-scores[a.id], -a.published_date_time.timestamp(), a.id),
+    )
+    assert selection.count() == len(expected)
+    assert walk_forward(selection, forward) == expected
+    assert walk_backward(selection, backward) == expected
+    assert [selection.scores[a.id] for a in expected] == [scores[a.id] for a in expected]
 
 
 PAGED_FILTERS = [

@@ -6,12 +6,15 @@ import asyncio
 import random
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from newsgraph.engine.model import Article, Links, Provider, article_id
-from newsgraph.engine.search import MAX_TERMS, SearchError, SearchIndex
+from newsgraph.engine.search import MAX_TERMS, WEIGHTS, SearchError, SearchIndex, parse
+from newsgraph.engine.selection import sort_key
 from newsgraph.server.config import Config, folder_sources
 from newsgraph.server.runtime import Runtime
 from tests.conftest import CORPUS
@@ -345,3 +348,64 @@ def test_relevance_folding_prefix_and_exclusion(
     studio = set(index.match("portals studio"))
     assert {a.id for a in without} == set(index.match("portals")) - studio
     assert studio and not any("studio" in a.title.casefold() for a in without)
+
+
+# The ranking as it was first written: every hit scored by an explicit `bm25()` call, then
+# sorted in Python by score, ties newest first (the indexed order). FTS5's `ORDER BY rank` must
+# give the same hits, scores and order.
+def score_all_then_sort(articles: list[Article], query: str) -> list[tuple[int, float]]:
+    db = sqlite3.connect(":memory:")
+    db.execute(
+        "CREATE VIRTUAL TABLE t USING fts5(title, excerpt, topics, provider, "
+        "tokenize='unicode61 remove_diacritics 2')"
+    )
+    db.executemany(
+        "INSERT INTO t(rowid, title, excerpt, topics, provider) VALUES (?, ?, ?, ?, ?)",
+        (
+            (row, a.title, a.excerpt or "", " ; ".join(a.topics), a.provider.name)
+            for row, a in enumerate(articles)
+        ),
+    )
+    weights = ", ".join(map(str, WEIGHTS.values()))
+    rows = db.execute(
+        f"SELECT rowid, -bm25(t, {weights}) FROM t WHERE t MATCH ?", (parse(query).expression,)
+    ).fetchall()
+    db.close()
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
+
+
+def assert_ranked_as_scored_then_sorted(articles: list[Article], queries: list[str]) -> None:
+    index = SearchIndex(articles)
+    for query in queries:
+        expected = score_all_then_sort(articles, query)
+        assert expected, query
+        assert list(index.ranked(query).items()) == expected, query
+
+
+def test_the_ranking_is_every_hit_scored_then_sorted_on_the_corpus(corpus: Path) -> None:
+    sources = folder_sources([corpus / "_news", corpus / "_data" / "topics"])
+    articles = list(asyncio.run(Runtime(Config(sources=sources)).load()).catalog.order)
+    queries = ["power apps", "portals", "teams", "ai builder", "copil*", "portals -studio"]
+    assert_ranked_as_scored_then_sorted(articles, [*queries, '"release wave 2"', "microsoft"])
+
+
+def test_the_ranking_is_every_hit_scored_then_sorted_on_a_synthetic_corpus() -> None:
+    # Few words and short texts: many articles share a score, so ties decide much of the order.
+    rng = random.Random(3)
+    words = ["solar", "wind", "grid", "storage", "battery", "policy", "market", "power"]
+    articles = [
+        make(
+            n,
+            " ".join(rng.choices(words, k=rng.randint(1, 4))),
+            " ".join(rng.choices(words, k=rng.randint(0, 12))),
+            topics=tuple(rng.sample(["Energy", "Grid", "Markets"], rng.randint(0, 2))),
+            provider=rng.choice(["Solar Daily", "Wire Service", "Example News"]),
+        )
+        for n in range(3000)
+    ]
+    # Equal timestamps too, so that the id breaks ties: `make` gives each n its own hour.
+    articles += [replace(a, id=f"{a.id}-again") for a in articles[:200]]
+    articles.sort(key=sort_key)
+    assert_ranked_as_scored_then_sorted(
+        articles, ["solar", "grid storage", "pow*", '"wind power"', "market -policy", "energy"]
+    )
