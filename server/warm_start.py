@@ -1,0 +1,99 @@
+"""Warm starts: each fingerprinted source's normalised articles, kept from the last start that
+had to load them, so the next start with the same content loads none of its records.
+
+The runtime asks this at a source's first load only. A hit stands for the source's load; a miss
+loads as usual and, when the source has at least `article_cache_min_records` records, writes
+the cache once the new catalog is published. Later reloads (polls, the watcher) never write:
+a live edit must not cost a rewrite of the whole cache. See docs/ingest.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from newsgraph.engine import article_cache
+from newsgraph.engine.article_cache import Cached
+from newsgraph.engine.collector import without_collection
+from newsgraph.engine.ingest import SourceArticles
+from newsgraph.engine.model import Article
+from newsgraph.engine.sources import FingerprintedSource, Source
+from newsgraph.server.config import SourceConfig
+
+log = logging.getLogger("newsgraph")
+
+
+class _Pending(NamedTuple):
+    """A miss to write once its articles are in a published catalog."""
+
+    entry: SourceConfig
+    fingerprint: str
+    part: SourceArticles
+
+
+class WarmStart:
+    def __init__(
+        self, entries: Sequence[SourceConfig], sources: Mapping[str, Source], min_records: int
+    ) -> None:
+        self.entries = {entry.name: entry for entry in entries}
+        self.sources = sources
+        self.min_records = min_records
+        self.paths: dict[str, Path] = {}
+        for entry in entries:
+            if isinstance(sources[entry.name], FingerprintedSource):
+                try:
+                    self.paths[entry.name] = article_cache.path_for(
+                        entry.type,
+                        entry.name,
+                        json.dumps(entry.options, sort_keys=True, default=str),
+                    )
+                except RuntimeError:  # no home folder to keep a cache in
+                    continue
+        self._fingerprints: dict[str, str] = {}
+        self._pending: dict[str, _Pending] = {}
+
+    async def cached(self, name: str) -> Cached | None:
+        """The source's articles as an earlier process normalised the very same content, if
+        its cache holds them. Remembers the fingerprint, for `loaded` to write on a miss."""
+        path = self.paths.get(name)
+        source = self.sources[name]
+        if path is None or not isinstance(source, FingerprintedSource):
+            return None
+        try:
+            fingerprint = await asyncio.to_thread(source.fingerprint)
+        except Exception:  # the cache is an optimisation: load as usual
+            log.exception("source %r could not tell its fingerprint; loading it", name)
+            return None
+        if fingerprint is None:
+            return None
+        self._fingerprints[name] = fingerprint
+        entry = self.entries[name]
+        return await asyncio.to_thread(
+            without_collection, article_cache.read, path, entry.type, name, fingerprint
+        )
+
+    def loaded(self, name: str, part: SourceArticles) -> None:
+        """A source's first load missed the cache and gave `part`: write it with the next
+        catalog, if the source is large enough to be worth it."""
+        fingerprint = self._fingerprints.pop(name, None)
+        if fingerprint is not None and part.records >= self.min_records:
+            self._pending[name] = _Pending(self.entries[name], fingerprint, part)
+
+    async def write(self, digests: Callable[[list[Article]], list[int]]) -> None:
+        """Write every pending cache, with each article's content digest."""
+        pending, self._pending = self._pending, {}
+        for name, item in pending.items():
+            cached = Cached(item.part, await asyncio.to_thread(digests, item.part.articles))
+            await asyncio.to_thread(
+                without_collection,
+                article_cache.write,
+                self.paths[name],
+                item.entry.type,
+                name,
+                item.fingerprint,
+                cached,
+            )
