@@ -4,9 +4,11 @@ reports the same fingerprint neither reads, parses nor normalises its records ag
 
 One file per source, in the user's cache folder: a magic line, a header (format, the engine's
 code digest, the source's type, name and fingerprint), then the pickled values, then the CRC-32
-of those bytes. The pickle holds only the model's classes and the values they hold, written as
-constructor arguments, and is read with an unpickler that can build nothing else, so a foreign
-file cannot run code. Any file that does not match or fails a check is ignored with a log line.
+of those bytes. The articles are pickled in chunks, each with its own memo, so writing never
+holds a second reference to all of them. The pickle holds only the model's classes and the
+values they hold, written as constructor arguments, and is read with an unpickler that can
+build nothing else, so a foreign file cannot run code. Any file that does not match or fails
+a check is ignored with a log line.
 """
 
 from __future__ import annotations
@@ -26,15 +28,17 @@ from dataclasses import fields
 from functools import cache
 from operator import attrgetter
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, TypeVar
 
 from newsgraph.engine import ingest, model, sources
 from newsgraph.engine.ingest import Located, SourceArticles
 
 log = logging.getLogger("newsgraph")
+T = TypeVar("T")
 
 MAGIC = b"newsgraph normalised articles\n"
 FORMAT = 1
+CHUNK = 2000  # articles pickled together
 KEPT_FILES = 16
 """Cache files kept in the folder, most recently written first: one per source of the last
 few folders loaded, so the folder stays bounded however many folders come and go."""
@@ -143,14 +147,8 @@ def path_for(type_: str, name: str, identity: str) -> Path:
 def write(path: Path, type_: str, name: str, fingerprint: str, cached: Cached) -> None:
     """Replace the cache file at `path` in one step; a failure is logged, never raised."""
     part = cached.part
-    values = (
-        part.articles,
-        part.taxonomy,
-        part.problems,
-        part.records,
-        part.profiles,
-        array("Q", cached.digests).tobytes(),
-    )
+    digests = array("Q", cached.digests).tobytes()
+    summary = (part.taxonomy, part.problems, part.records, part.profiles, digests)
     temporary = ""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -161,7 +159,12 @@ def write(path: Path, type_: str, name: str, fingerprint: str, cached: Cached) -
             summed = _Checksummed(file)
             pickler = pickle.Pickler(summed, pickle.HIGHEST_PROTOCOL)
             pickler.dispatch_table = _REDUCERS
-            pickler.dump(values)
+            pickler.dump(summary)
+            for start in range(0, len(part.articles), CHUNK):
+                # A fresh memo per chunk: one for all of them would hold a reference to every
+                # object written, about 1 KB per article at the peak of a cold load.
+                pickler.clear_memo()
+                pickler.dump(part.articles[start : start + CHUNK])
             file.write(summed.crc.to_bytes(4, "big"))
         os.replace(temporary, path)
     except (OSError, pickle.PicklingError) as error:
@@ -198,32 +201,40 @@ def read(path: Path, type_: str, name: str, fingerprint: str) -> Cached | None:
             if _Unpickler(file).load() != _header(type_, name, fingerprint):
                 return None  # written for other content or code: the usual miss
             summed = _Checksummed(file)
-            values = _Unpickler(summed).load()
+            cached = _summary(_Unpickler(summed).load())
+            articles = cached.part.articles
+            while len(articles) < len(cached.digests):
+                articles += _checked(_Unpickler(summed).load(), model.Article)
             if file.read() != summed.crc.to_bytes(4, "big"):
                 raise ValueError("checksum mismatch")
-            return _cached(values)
+            if len(articles) != len(cached.digests):
+                raise ValueError("one digest per article expected")
+            return cached
         except Exception as error:  # a damaged file can fail in many ways; all mean "miss"
             log.warning("ignoring the articles cache %s: %s", path, error or type(error))
             return None
 
 
-def _cached(values: object) -> Cached:
-    if not (isinstance(values, tuple) and len(values) == 6):
+def _checked(items: object, kind: type[T]) -> list[T]:
+    if not (isinstance(items, list) and all(isinstance(item, kind) for item in items)):
+        raise ValueError(f"unexpected contents where {kind.__name__} values belong")
+    return items
+
+
+def _summary(values: object) -> Cached:
+    """What comes before the articles, with an empty list for them to be read into."""
+    if not (isinstance(values, tuple) and len(values) == 5):
         raise ValueError("unexpected contents")
-    articles, taxonomy, problems, records, profiles, digests = values
-    checks = (
-        (articles, model.Article),
-        (taxonomy, Located),
-        (problems, sources.Problem),
-        (profiles, model.Provider),
-    )
-    for items, kind in checks:
-        if not (isinstance(items, list) and all(isinstance(item, kind) for item in items)):
-            raise ValueError(f"unexpected contents where {kind.__name__} values belong")
+    taxonomy, problems, records, profiles, digests = values
     if not (isinstance(records, int) and isinstance(digests, bytes)):
         raise ValueError("unexpected contents")
     unpacked = array("Q")
     unpacked.frombytes(digests)
-    if len(unpacked) != len(articles):
-        raise ValueError("one digest per article expected")
-    return Cached(SourceArticles(articles, taxonomy, problems, records, profiles), unpacked)
+    part = SourceArticles(
+        [],
+        _checked(taxonomy, Located),
+        _checked(problems, sources.Problem),
+        records,
+        _checked(profiles, model.Provider),
+    )
+    return Cached(part, unpacked)
