@@ -310,7 +310,7 @@ class YamlFolderSource:
             )
         return (self._folder or Folder()).replaced(files, parsed)
 
-    def _parser_identity(self) -> tuple[object, ...]:
+    def _parser_identity(self) -> tuple[str | int | bool, ...]:
         """What, besides the file, decides what a file parses to."""
         return (
             str(self.root.resolve()),

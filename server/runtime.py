@@ -252,7 +252,9 @@ class Runtime:
         cached = await asyncio.wait_for(self.warm.cached(name), self.config.source_timeout)
         if cached is None:
             return None
-        self._content_hash.remember(cached.part.articles, cached.digests)
+        await asyncio.to_thread(
+            without_collection, self._content_hash.remember, cached.part.articles, cached.digests
+        )
         log.info(
             "source %r: %d articles from the warm-start cache", name, len(cached.part.articles)
         )

@@ -64,7 +64,8 @@ class WarmStart:
         if path is None or not isinstance(source, FingerprintedSource):
             return None
         try:
-            fingerprint = await asyncio.to_thread(source.fingerprint)
+            # A stat of every file makes a tuple each: no use for the cyclic collector to chase.
+            fingerprint = await asyncio.to_thread(without_collection, source.fingerprint)
         except Exception:  # the cache is an optimisation: load as usual
             log.exception("source %r could not tell its fingerprint; loading it", name)
             return None
