@@ -202,7 +202,14 @@ class Runtime:
             first = name not in self._normalised
             try:
                 cached = await self._cached(name) if first else None
-                fresh = (cached, None) if cached is not None else await self._load_batch(name)
+                if cached is not None:
+                    fresh: tuple[SourceArticles, SourceBatch | None] | None = (cached, None)
+                elif not first and await asyncio.wait_for(
+                    self.warm.unchanged(name), self.config.source_timeout
+                ):
+                    fresh = None
+                else:
+                    fresh = await self._load_batch(name)
             except TimeoutError:
                 error = f"timed out after {self.config.source_timeout:g} s"
                 self._log_failure(name, error, None)

@@ -4,10 +4,12 @@ an ordinary load, never a crash."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import pickle
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ import pytest
 from newsgraph.engine import article_cache
 from newsgraph.server.config import Config, folder_sources
 from newsgraph.server.runtime import Runtime
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, front_matter
 
 HIT = "from the warm-start cache"
 IGNORED = "ignoring the articles cache"
@@ -168,3 +170,31 @@ async def test_another_source_name_does_not_share_the_cache(
     await moved.load()
     assert HIT not in caplog.text
     assert {article.source for article in moved.catalog.order} == {"renamed"}
+
+
+WAIT = 20.0  # seconds: a generous bound for CI, not a speed requirement (that is in bench/)
+
+
+async def until_titled(started: Runtime, title: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not any(article.title == title for article in started.catalog.order):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{title!r} not served within {WAIT:g} s")
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.asyncio
+async def test_the_watcher_sees_changes_after_a_warm_start(folder: Path) -> None:
+    await runtime(folder).load()
+    warm = runtime(folder)
+    await warm.load()
+    watching = asyncio.create_task(warm.watch("content"))
+    try:
+        for title in ("First after the start", "Second after the start"):
+            (folder / f"{len(title)}-{title[0]}.md").write_text(
+                front_matter(title=f'"{title}"', webUrl=f'"https://news.example.com/{title[0]}"')
+            )
+            await until_titled(warm, title)
+    finally:
+        watching.cancel()
+    assert warm.states["content"].status == "ok"
