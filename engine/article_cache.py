@@ -167,7 +167,7 @@ def write(path: Path, type_: str, name: str, fingerprint: str, cached: Cached) -
                 pickler.dump(part.articles[start : start + CHUNK])
             file.write(summed.crc.to_bytes(4, "big"))
         os.replace(temporary, path)
-    except (OSError, pickle.PicklingError) as error:
+    except Exception as error:  # the cache is an optimisation: never fail a load over it
         log.warning("cannot write the articles cache %s (%s); starts stay cold", path, error)
         if temporary:
             with suppress(OSError):
