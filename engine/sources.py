@@ -142,6 +142,22 @@ class WatchedSource(Source, Protocol):
         ...
 
 
+@runtime_checkable
+class FingerprintedSource(Source, Protocol):
+    """A source that can tell, without loading, whether it holds what it held before.
+
+    `fingerprint` returns a text that changes whenever `load` could return different records
+    or problems (for a folder: every file's path and stat, and every option that changes what
+    is read), or None when it cannot tell. When a start finds the articles normalised under
+    the same fingerprint by an earlier process, it serves those and skips `load` until the
+    next reload.
+    """
+
+    def fingerprint(self) -> str | None:
+        """What `load` would read now, as one text; None if unknown."""
+        ...
+
+
 class SourceType(Protocol):
     """A source class: newsgraph makes one instance per `sources:` entry of the configuration.
 

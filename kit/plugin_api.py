@@ -8,12 +8,14 @@ module too (an import contract in CI holds them to it), so nothing here is privi
 from __future__ import annotations
 
 from newsgraph.engine.amp_cache import DEFAULT_CACHE_DOMAIN as DEFAULT_AMP_CACHE_DOMAIN
+from newsgraph.engine.article_cache import cache_folder
 from newsgraph.engine.base_url import BaseUrl, base_url_option
 from newsgraph.engine.catalog import Catalog
 from newsgraph.engine.collector import collector_paused
 from newsgraph.engine.model import Article, Image, Links, Provider, Related, Topic, article_id
 from newsgraph.engine.selection import ArticleFilter, Order, SortField, Visibility
 from newsgraph.engine.sources import (
+    FingerprintedSource,
     PolledSource,
     Problem,
     RawRecord,
@@ -39,6 +41,7 @@ __all__ = [
     "BaseUrl",
     "Catalog",
     "Context",
+    "FingerprintedSource",
     "Image",
     "Links",
     "Order",
@@ -61,6 +64,7 @@ __all__ = [
     "WatchedSource",
     "article_id",
     "base_url_option",
+    "cache_folder",
     "collector_paused",
     "fallback_url",
     "hookimpl",

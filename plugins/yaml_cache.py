@@ -28,6 +28,7 @@ from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import IO, NamedTuple
 
+from newsgraph.plugin_api import cache_folder
 from newsgraph.plugins.yaml_parse import PICKLE_PROTOCOL, Parsed
 
 log = logging.getLogger("newsgraph")
@@ -82,11 +83,8 @@ def _decode(chunk: Chunk) -> list[Parsed]:
 
 def default_path(root: Path) -> Path:
     """`$XDG_CACHE_HOME/newsgraph/<hash of the resolved folder>.cache` (`~/.cache` by default)."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    # The XDG specification says to ignore a relative path here.
-    home = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
     digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
-    return home / "newsgraph" / f"{digest}.cache"
+    return cache_folder() / f"{digest}.cache"
 
 
 def _as_chunk(value: object) -> Chunk:

@@ -23,6 +23,8 @@ last good version until it is fixed.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import marshal
 import operator
 import os
 import re
@@ -302,15 +304,33 @@ class YamlFolderSource:
             origin = prefix + folder if folder else str(self.root)
             batch.problems.append(Problem(origin, f"cannot read: {reason}", source=self.name))
         cache_file = self.cache_file(len(files))
-        header = (
+        with collector_paused():
+            parsed = yaml_cache.load_results(
+                cache_file, self._parser_identity(), files, partial(self._parse, files)
+            )
+        return (self._folder or Folder()).replaced(files, parsed)
+
+    def _parser_identity(self) -> tuple[str | int | bool, ...]:
+        """What, besides the file, decides what a file parses to."""
+        return (
             str(self.root.resolve()),
             yaml.__version__,
             yaml.__with_libyaml__,
             self.max_file_bytes,
         )
-        with collector_paused():
-            parsed = yaml_cache.load_results(cache_file, header, files, partial(self._parse, files))
-        return (self._folder or Folder()).replaced(files, parsed)
+
+    def fingerprint(self) -> str | None:
+        """Every content file's path and stat, with every option that changes what the records
+        say (the folder as configured is in each record's origin); None while a folder under
+        it cannot be listed."""
+        if not self.root.is_dir():
+            return None
+        files, unreadable = content_files(self.root)
+        if unreadable:
+            return None
+        identity = (*self._parser_identity(), str(self.root), repr(self.base_url))
+        digest = hashlib.sha256(marshal.dumps((identity, files)))
+        return digest.hexdigest()
 
     def _parse(self, files: dict[str, Stat], names: list[str]) -> Iterator[Chunk]:
         workers = self.workers or (_cores() if len(names) >= POOL_MIN_FILES else 1)

@@ -39,6 +39,7 @@ from newsgraph.server.config import Config, ConfigError, SourceConfig
 from newsgraph.server.continuity import shown, shrink_reason
 from newsgraph.server.enrich import enrich
 from newsgraph.server.plugin_manager import Plugins, RegisteredSourceType, load_plugins
+from newsgraph.server.warm_start import WarmStart
 
 log = logging.getLogger("newsgraph")
 FAILED = "source failed: "
@@ -98,6 +99,7 @@ class Runtime:
             entry.name: make_source(types, index, entry)
             for index, entry in enumerate(config.sources)
         }
+        self.warm = WarmStart(config.sources, self.sources, config.article_cache_min_records)
         self.states = {
             e.name: SourceState(e.name, e.type, details=_details(self.sources[e.name]))
             for e in config.sources
@@ -195,11 +197,19 @@ class Runtime:
                 log.exception("polling source %r failed", name)
 
     async def _load_one(self, name: str) -> None:
-        source = self.sources[name]
         async with self._loading[name]:
             started = datetime.now(UTC)
+            first = name not in self._normalised
             try:
-                batch = await asyncio.wait_for(source.load(), self.config.source_timeout)
+                cached = await self._cached(name) if first else None
+                if cached is not None:
+                    fresh: tuple[SourceArticles, SourceBatch | None] | None = (cached, None)
+                elif not first and await asyncio.wait_for(
+                    self.warm.unchanged(name), self.config.source_timeout
+                ):
+                    fresh = None
+                else:
+                    fresh = await self._load_batch(name)
             except TimeoutError:
                 error = f"timed out after {self.config.source_timeout:g} s"
                 self._log_failure(name, error, None)
@@ -207,17 +217,8 @@ class Runtime:
                 error = f"{type(failure).__name__}: {failure}"
                 self._log_failure(name, error, failure)
             else:
-                last = self._last_batch.get(name)
-                if last is None or last() is not batch:
-                    # A watched source hands over unchanged records again: those are not
-                    # normalised again.
-                    earlier = self._normalised.get(name)
-                    remember = None
-                    if name in self._watched:
-                        remember = {} if earlier is None else earlier.normalised
-                    normalised = await asyncio.to_thread(
-                        without_collection, normalise_batch, name, batch, remember
-                    )
+                if fresh is not None:
+                    normalised, batch = fresh
                     problems = shown(normalised.problems)
                     for line in problems:
                         log.warning("source %r: %s", name, line)
@@ -234,8 +235,11 @@ class Runtime:
                         )
                         return
                     self._normalised[name] = normalised
-                    self._last_batch[name] = weakref.ref(batch)
+                    if batch is not None:
+                        self._last_batch[name] = weakref.ref(batch)
                     self._generation += 1
+                    if first and cached is None:
+                        self.warm.loaded(name, normalised)
                 if self.states[name].status == "failing":
                     log.info("source %r loads again", name)
                 self.states[name] = replace(
@@ -249,6 +253,36 @@ class Runtime:
             self.states[name] = replace(
                 self._attempted(name, started), status="failing", last_error=error
             )
+
+    async def _cached(self, name: str) -> SourceArticles | None:
+        """The source's articles from the warm-start cache, with their digests noted."""
+        cached = await asyncio.wait_for(self.warm.cached(name), self.config.source_timeout)
+        if cached is None:
+            return None
+        await asyncio.to_thread(
+            without_collection, self._content_hash.remember, cached.part.articles, cached.digests
+        )
+        log.info(
+            "source %r: %d articles from the warm-start cache", name, len(cached.part.articles)
+        )
+        return cached.part
+
+    async def _load_batch(self, name: str) -> tuple[SourceArticles, SourceBatch] | None:
+        """The source's new batch and its records normalised; None if it handed back the
+        same batch as the last accepted load."""
+        batch = await asyncio.wait_for(self.sources[name].load(), self.config.source_timeout)
+        last = self._last_batch.get(name)
+        if last is not None and last() is batch:
+            return None
+        # A watched source hands over unchanged records again: those are not normalised again.
+        earlier = self._normalised.get(name)
+        remember = None
+        if name in self._watched:
+            remember = {} if earlier is None else earlier.normalised
+        normalised = await asyncio.to_thread(
+            without_collection, normalise_batch, name, batch, remember
+        )
+        return normalised, batch
 
     def _log_failure(self, name: str, error: str, failure: BaseException | None) -> None:
         """Log a source's failure once; the same failure again is only a debug line, so a
@@ -342,6 +376,7 @@ class Runtime:
                 self.catalog, problems, built.records, counts, built.content_hash
             )
             self.loaded = True
+            await self.warm.write(self._content_hash.digests)
 
     def failures(self) -> list[Problem]:
         """The problems that say a source failed or is degraded; each was logged when it

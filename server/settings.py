@@ -184,6 +184,12 @@ class ServerSettings(BaseModel):
         description="Reload sources that watch their files (`yaml_folder`) as soon as they "
         "change; false: only at start-up and at `reload_interval`.",
     )
+    article_cache_min_records: Count = Field(
+        default=1000,
+        description="A source with at least this many records keeps its normalised articles "
+        "in the user's cache folder, so the next start with unchanged content skips reading "
+        "and normalising them (docs/ingest.md); 0 caches every source.",
+    )
     subscriber_limit: Count = Field(
         default=100,
         description="WebSocket and SSE subscription connections open at once in each worker "
