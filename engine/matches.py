@@ -90,11 +90,16 @@ class SearchHits:
         self._snippets: dict[str, str | None] = {}
 
     def snippet(self, index: SearchIndex, search: str, article_id: str) -> str | None:
-        if article_id not in self._snippets:
-            if len(self._snippets) >= SNIPPETS_PER_SEARCH:
-                self._snippets.clear()
-            self._snippets[article_id] = index.snippet(search, article_id)
-        return self._snippets[article_id]
+        snippets = self._snippets
+        # One read, not a test and a read: another thread may clear the memo in between.
+        try:
+            return snippets[article_id]
+        except KeyError:
+            pass
+        if len(snippets) >= SNIPPETS_PER_SEARCH:
+            snippets.clear()
+        found = snippets[article_id] = index.snippet(search, article_id)
+        return found
 
     def ranked(self) -> tuple[Indexed[Article], Indexed[SortKey], Sequence[int]]:
         """The hits best first, with each one's sort key and catalog position."""

@@ -1,6 +1,7 @@
 """The time budget of the request being executed, which the server sets and long-running
-execution checks between pieces of work (it cannot be interrupted from outside while it
-holds the event loop)."""
+execution checks between pieces of work. Execution on a worker thread cannot be interrupted
+from outside, so the budget also carries a flag the server sets when it stops waiting (the
+client went away, or the time ran out): the next check then stops the work."""
 
 from __future__ import annotations
 
@@ -8,9 +9,6 @@ import time
 from contextvars import ContextVar
 
 from graphql import GraphQLError
-
-_DEADLINE: ContextVar[float | None] = ContextVar("newsgraph_deadline", default=None)
-
 
 TIMEOUT = "TIMEOUT"
 
@@ -22,15 +20,39 @@ class DeadlineExceeded(GraphQLError):
         super().__init__("the request ran out of time", extensions={"code": TIMEOUT})
 
 
-def set_deadline(seconds: float) -> None:
-    """Give the current request (and the tasks it starts) `seconds` of work from now."""
-    _DEADLINE.set(time.monotonic() + seconds)
+class Deadline:
+    """One request's time budget; shared (not copied) by every context the request's work
+    runs in, so that a worker thread sees `cancel` at once."""
+
+    __slots__ = ("at", "cancelled")
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        """Stop the request's work at its next check: nobody waits for its answer any more."""
+        self.cancelled = True
+
+    def expired(self) -> bool:
+        return self.cancelled or time.monotonic() > self.at
+
+
+_DEADLINE: ContextVar[Deadline | None] = ContextVar("newsgraph_deadline", default=None)
+
+
+def set_deadline(seconds: float) -> Deadline:
+    """Give the current request (and the tasks and threads it starts with a copy of its
+    context) `seconds` of work from now."""
+    deadline = Deadline(seconds)
+    _DEADLINE.set(deadline)
+    return deadline
 
 
 def expired() -> bool:
-    """Whether the current request's budget has run out."""
+    """Whether the current request's budget has run out, or its work was called off."""
     deadline = _DEADLINE.get()
-    return deadline is not None and time.monotonic() > deadline
+    return deadline is not None and deadline.expired()
 
 
 def check_deadline() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import update_wrapper
 
 import strawberry
 from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, parse_type
@@ -74,6 +75,9 @@ def add_article_fields(schema: strawberry.Schema, fields: Sequence[ArticleField]
         def resolve(root: Article, info: object, _field: ArticleField = added) -> object:
             return _field.resolve(root)
 
+        # Marks the plugin's function as the one resolving, so that an `async` one is seen
+        # (schema/synchronous.py) and keeps execution on the event loop.
+        update_wrapper(resolve, added.resolve, assigned=(), updated=())
         article.fields[added.name] = GraphQLField(
             output,  # type: ignore[arg-type]
             resolve=resolve,

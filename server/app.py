@@ -157,6 +157,8 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
                 await asyncio.gather(*background, return_exceptions=True)
                 if isinstance(endpoint.persisted, AutomaticPersistedQueries):
                     await endpoint.persisted.close()
+                if endpoint.pool is not None:
+                    endpoint.pool.close()
 
     config = runtime.config
     sizes = RequestSizes(config.max_body_bytes, config.max_header_bytes, config.body_timeout)

@@ -35,7 +35,7 @@ class RequestBudget:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        set_deadline(self.budget.seconds)
+        deadline = set_deadline(self.budget.seconds)
         exchange = _Exchange(scope, receive, send, self.budget.max_response_bytes)
         task = asyncio.current_task()
         assert task is not None
@@ -59,6 +59,9 @@ class RequestBudget:
             task.uncancel()
             self.abandoned += 1
         finally:
+            # Work still running on a worker thread (server/execution_pool.py) cannot be
+            # cancelled from here: it stops at its next deadline check.
+            deadline.cancel()
             watch.cancel()
             exchange.stop_watch()
 

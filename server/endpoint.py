@@ -15,7 +15,8 @@ when large enough, and the cache keeps each coding with the answer.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 from typing import Any
 
 import orjson
@@ -51,6 +52,7 @@ from newsgraph.server.errors import (
     formatted_errors,
     internal_error,
 )
+from newsgraph.server.execution_pool import pool_for
 from newsgraph.server.graphiql import graphiql_page, wants_graphiql
 from newsgraph.server.http_caching import CachePolicy, RawHeaders, not_modified
 from newsgraph.server.http_negotiation import (
@@ -97,6 +99,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             if config.direct_executor and not plugin_extensions
             else None
         )
+        # Strawberry's execution runs on worker threads when nothing in it needs the loop.
+        self.pool = pool_for(schema, config.max_running)
         self.persisted = persisted_queries(config)
         self.codings = tuple(CODERS) if config.compression else ()
         self.caching = CachePolicy.of(config)
@@ -217,15 +221,20 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 OPERATION_RESOLUTION_FAILURE,
                 "the document has several operations: name the one to run in operationName",
             )
+        arguments: dict[str, Any] = {
+            "variable_values": params.variables,
+            "context_value": context,
+            "operation_name": params.operation_name,
+            "allowed_operation_types": _ANY_OPERATION if method == "POST" else _QUERIES_ONLY,
+            "operation_extensions": params.extensions,
+        }
         try:
-            return await self.schema.execute(
-                query,
-                variable_values=params.variables,
-                context_value=context,
-                operation_name=params.operation_name,
-                allowed_operation_types=_ANY_OPERATION if method == "POST" else _QUERIES_ONLY,
-                operation_extensions=params.extensions,
+            if self.pool is None:
+                return await self.schema.execute(query, **arguments)
+            execute: Callable[[], ExecutionResult] = partial(
+                self.schema.execute_sync, query, **arguments
             )
+            return await self.pool.run(execute)
         except CannotGetOperationTypeError as error:
             raise RequestError(
                 400, OPERATION_RESOLUTION_FAILURE, error.as_http_error_reason()
