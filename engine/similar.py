@@ -188,7 +188,8 @@ class _Profiles:
     """One catalog's word profiles, computed when first needed; the most recently used are
     kept, since the candidates of articles near in time are mostly the same articles."""
 
-    def __init__(self) -> None:
+    def __init__(self, size: int = PROFILE_CACHE) -> None:
+        self._size = size
         self._cache: OrderedDict[str, _Profile] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -201,7 +202,7 @@ class _Profiles:
         profile = _profile(article)
         with self._lock:
             self._cache[article.id] = profile
-            if len(self._cache) > PROFILE_CACHE:
+            if len(self._cache) > self._size:
                 self._cache.popitem(last=False)
         return profile
 

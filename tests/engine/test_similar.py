@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import random
 from datetime import UTC, datetime, timedelta
@@ -12,14 +11,6 @@ import pytest
 from newsgraph.engine.catalog import Catalog
 from newsgraph.engine.model import Article, Links, Provider, article_id
 from newsgraph.engine.similar import NEIGHBOURS, _candidates, similar
-from newsgraph.server.config import Config, folder_sources
-from newsgraph.server.runtime import Runtime
-from tests.conftest import SEEDS
-
-
-@pytest.fixture(scope="module")
-def seeds() -> Catalog:
-    return asyncio.run(Runtime(Config(sources=folder_sources([SEEDS]))).load()).catalog
 
 
 def named(catalog: Catalog, word: str) -> list[Article]:
