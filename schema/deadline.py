@@ -6,6 +6,8 @@ client went away, or the time ran out): the next check then stops the work."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from graphql import GraphQLError
@@ -41,12 +43,19 @@ class Deadline:
 _DEADLINE: ContextVar[Deadline | None] = ContextVar("newsgraph_deadline", default=None)
 
 
-def set_deadline(seconds: float) -> Deadline:
+@contextmanager
+def request_deadline(seconds: float) -> Iterator[Deadline]:
     """Give the current request (and the tasks and threads it starts with a copy of its
-    context) `seconds` of work from now."""
+    context) `seconds` of work from now. On the way out, work still running elsewhere is
+    called off, and the context is as it was before (a caller that awaits one app call
+    after another in one task must not find the last request's deadline)."""
     deadline = Deadline(seconds)
-    _DEADLINE.set(deadline)
-    return deadline
+    token = _DEADLINE.set(deadline)
+    try:
+        yield deadline
+    finally:
+        deadline.cancel()
+        _DEADLINE.reset(token)
 
 
 def expired() -> bool:

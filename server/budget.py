@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from newsgraph.schema.deadline import TIMEOUT, DeadlineExceeded, expired, set_deadline
+from newsgraph.schema.deadline import TIMEOUT, DeadlineExceeded, expired, request_deadline
 from newsgraph.server.refusals import RESPONSE_TOO_LARGE, send_refusal
 
 # Most requests are answered in milliseconds; only one still running after this long gets a
@@ -35,7 +35,13 @@ class RequestBudget:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        deadline = set_deadline(self.budget.seconds)
+        # On the way out, the deadline calls off work still running on a worker thread
+        # (server/execution_pool.py), which cannot be cancelled from here: it stops at its
+        # next deadline check.
+        with request_deadline(self.budget.seconds):
+            await self._within_budget(scope, receive, send)
+
+    async def _within_budget(self, scope: Scope, receive: Receive, send: Send) -> None:
         exchange = _Exchange(scope, receive, send, self.budget.max_response_bytes)
         task = asyncio.current_task()
         assert task is not None
@@ -59,9 +65,6 @@ class RequestBudget:
             task.uncancel()
             self.abandoned += 1
         finally:
-            # Work still running on a worker thread (server/execution_pool.py) cannot be
-            # cancelled from here: it stops at its next deadline check.
-            deadline.cancel()
             watch.cancel()
             exchange.stop_watch()
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
+from newsgraph.schema.deadline import expired
 from newsgraph.server.app import create_app
 from newsgraph.server.budget import Budget, RequestBudget
 from newsgraph.server.config import Config, folder_sources
@@ -75,3 +76,23 @@ async def test_work_stops_when_the_client_goes_away() -> None:
     async with asyncio.timeout(10):  # generous: proves "not stalled"
         await request
     assert stopped.is_set() and budget.abandoned == 1
+
+
+@pytest.mark.asyncio
+async def test_a_request_s_deadline_ends_with_it() -> None:
+    # A caller awaiting requests one after another in one task (the benchmarks, httpx's ASGI
+    # transport) must not find the last one's deadline, called off as it ended, in its own.
+    async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await RequestBudget(answer, Budget(seconds=60))({"type": "http"}, receive, send)
+    assert sent[0]["status"] == 204 and not expired()
