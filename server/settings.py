@@ -363,11 +363,11 @@ class ServerSettings(BaseModel):
         "thread of its own that stays fast however busy the server is; point health checks "
         "here. Unset: no such port (the container image sets 8001).",
     )
-    health_stall_timeout: Seconds = Field(
+    # At least a few heartbeats (one each 0.1 s): less would fail a loop that is merely busy.
+    health_stall_timeout: Annotated[float, Field(ge=0.5), BeforeValidator(_not_a_bool)] = Field(
         default=5.0,
-        gt=0,
         description="Seconds an event loop may go without running before the health port's "
-        "`/healthz` and `/readyz` answer 503.",
+        "`/healthz` and `/readyz` answer 503 (at least 0.5).",
     )
     # Hardening for the public internet (issue #18; docs/hardening.md).
     max_body_bytes: Count = Field(
