@@ -185,3 +185,14 @@ def test_a_health_port_in_use_is_a_clear_start_up_error(workers: str, tmp_path: 
     assert done.returncode == 2
     assert f"start-up error: cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_health_port_beside_an_admin_port(workers: str, tmp_path: Path) -> None:
+    install_plugin(tmp_path, seconds=0)
+    admin = free_port()
+    settings = f"admin_port: {admin}"
+    with server(tmp_path, settings, "--workers", workers) as (base, probe, _):
+        assert status(f"{probe}/healthz") == 200
+        assert status(f"http://127.0.0.1:{admin}/-/metrics") == 200
+        assert status(f"{base}/-/metrics") == 404  # on the admin port only
