@@ -32,7 +32,7 @@ READ_TRIES = 100
 
 
 class Heartbeats:
-    """The last beat of each loop, in memory shared with forked workers."""
+    """The last beat of each loop, and the board, in memory shared with forked processes."""
 
     def __init__(self, slots: int = SLOTS) -> None:
         self._slots = slots
