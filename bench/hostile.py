@@ -7,12 +7,14 @@ else from Python, which asks four times that rate and reaches about it) while sl
 (partial headers, trickled bodies) hold connections, the attack classes of issue #18 arrive
 (fragment fan-out, similar-article amplification, oversized and malformed bodies) and two
 probers ask `/healthz` every 50 ms: one on the health port (`server.health_port`), one on the
-main port. It prints one markdown table: the rate offered, accepted p99, shed share, client
-timeouts, `/healthz` p99 on each port (and how much of it was the TCP connect, beside the
-kernel's count of listen-queue overflows, so a stall in the accept queue tells itself apart
-from a busy loop), the server's RSS before, at its peak and after `--settle` seconds, and,
-before the overload, how long a query that nearly fills the cost budget holds the event loop;
-each beside the issue's target.
+main port (a third, the control, asks an empty standard-library server in a process of its
+own: what a probe costs on the machine at that moment). It prints one markdown table: the
+rate offered, accepted p99, shed share, client timeouts, `/healthz` p99 on each port (and how
+much of it was the TCP connect, beside the kernel's count of listen-queue overflows, so a
+stall in the accept queue tells itself apart from a busy loop), the control's p99, the
+server's RSS before, at its peak and after `--settle` seconds, and, before the overload, how
+long a query that nearly fills the cost budget holds the event loop; each beside the issue's
+target.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from pathlib import Path
 import uvloop
 
 from bench import ROOT
+from bench.control import control_server
 from bench.loopback import free_port, healthy, serving
 from bench.overload import Overload, available, wrk_overload
 
@@ -424,9 +427,11 @@ async def attack_run(
 
     watcher = asyncio.create_task(watch_rss())
     loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(2) as probers:
+    control = free_port()
+    with ProcessPoolExecutor(3) as probers, control_server(control):
         health = loop.run_in_executor(probers, probe_health, health_port, duration)
         main = loop.run_in_executor(probers, probe_health, port, duration)
+        floor = loop.run_in_executor(probers, probe_health, control, duration)
         others: list[Awaitable[object]] = [
             slow_clients(port, SLOW_CLIENTS, duration, tally),
             attacks(port, tally),
@@ -434,7 +439,7 @@ async def attack_run(
         overloading = asyncio.ensure_future(overload(port, rate, connections, duration, tally))
         await asyncio.gather(overloading, *others)
         generator, offered, seconds = overloading.result()
-        on_health_port, on_main_port = await health, await main
+        on_health_port, on_main_port, on_control = await health, await main, await floor
     drops = listen_queue_drops() - drops_before
     await asyncio.sleep(settle)
     watcher.cancel()
@@ -462,6 +467,7 @@ async def attack_run(
         ("client timeouts", str(tally.timeouts), "0"),
         *probe_rows("health port", on_health_port),
         *probe_rows("main port", on_main_port),
+        *probe_rows("control (not newsgraph: an empty stdlib server)", on_control)[:1],
         ("listen queue overflows (kernel)", str(drops), "0"),
         ("slow clients cut off", f"{tally.slow_cut_off} of {SLOW_CLIENTS}", "all, after 10 s"),
         ("RSS before / peak", f"{before:.0f} / {peak:.0f} MiB", ""),
