@@ -2,15 +2,19 @@
 attack, on loopback.
 
 It measures the rate the server sustains with a few connections, then for `--duration`
-seconds offers four times that rate over 256+ connections while slow clients (partial
-headers, trickled bodies) hold connections, the attack classes of issue #18 arrive (fragment
-fan-out, similar-article amplification, oversized and malformed bodies) and a prober asks
-`/healthz` every 50 ms. It prints one markdown table: accepted p99, shed share, client
-timeouts, `/healthz` p99 (and how much of it was the TCP connect, beside the kernel's count of
-listen-queue overflows, so a stall in the accept queue tells itself apart from a busy loop),
-the server's RSS before, at its peak and after `--settle` seconds, and, before the overload,
-how long a query that nearly fills the cost budget holds the event loop; each beside the
-issue's target.
+seconds overloads it over 256+ connections (with wrk when it is on PATH, `bench.overload`;
+else from Python, which asks four times that rate and reaches about it) while slow clients
+(partial headers, trickled bodies) hold connections, the attack classes of issue #18 arrive
+(fragment fan-out, similar-article amplification, oversized and malformed bodies) and two
+probers ask `/healthz` every 50 ms: one on the health port (`server.health_port`), one on the
+main port (a third, the control, asks an empty standard-library server in a process of its
+own: what a probe costs on the machine at that moment). It prints one markdown table: the
+rate offered, accepted p99, shed share, client timeouts, `/healthz` p99 on each port (and how
+much of it was the TCP connect, beside the kernel's count of listen-queue overflows, so a
+stall in the accept queue tells itself apart from a busy loop), the control's p99, the
+server's RSS before, at its peak and after `--settle` seconds, and, before the overload, how
+long a query that nearly fills the cost budget holds the event loop; each beside the issue's
+target.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import http.client
 import json
 import random
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -30,10 +35,17 @@ from pathlib import Path
 
 import uvloop
 
-from bench.loopback import healthy, serving
+from bench import ROOT
+from bench.control import control_server
+from bench.loopback import free_port, healthy, serving
+from bench.overload import Overload, available, wrk_overload
 
 CLIENT_TIMEOUT = 5.0  # a request unanswered this long counts as a client timeout
 SLOW_CLIENTS = 64  # half trickle their headers, half their body
+# Under wrk's overload, a paced Python client of its own measures what an accepted request
+# sees (wrk's latencies mix accepted and shed answers).
+WITNESS_RATE, WITNESS_CONNECTIONS = 100.0, 16
+WRK_BODIES = 1000
 PAGE = (
     "query($n: Int!, $topic: String) { articles(first: $n, topic: $topic) { totalCount "
     "edges { node { id title url provider { name } topics { name } } } } }"
@@ -91,9 +103,7 @@ class Tally:
     shed: int = 0
     timeouts: int = 0
     other: dict[int, int] = field(default_factory=dict)
-    health: list[float] = field(default_factory=list)
-    health_connect: list[float] = field(default_factory=list)  # the TCP connect alone
-    health_failures: int = 0
+    unsampled: int = 0  # accepted requests whose latency wrk does not tell apart
     attacks: dict[str, str] = field(default_factory=dict)
     slow_cut_off: int = 0
 
@@ -198,18 +208,28 @@ async def offered_load(
 
 async def sustainable_rate(port: int, seconds: float) -> float:
     """Requests a second answered by a closed loop of 8 connections (each sends the moment its
-    previous answer is in)."""
+    previous answer is in), once as many seconds have warmed the caches up: the overload's
+    bodies repeat, so most of its answers are cached ones."""
+    await offered_load(port, 1e9, 8, seconds, None)
     return await offered_load(port, 1e9, 8, seconds, None) / seconds
 
 
-def probe_health(port: int, seconds: float) -> tuple[list[float], list[float], int]:
-    """`/healthz` every 50 ms for `seconds`: the latencies of its answers, the part of each
-    that was the TCP connect (a SYN dropped from a full accept queue costs a second or more
-    here; a busy event loop costs nothing here, only after it), and its failures. It runs in
-    a process of its own, so the load generator's busy loop does not delay it."""
-    latencies: list[float] = []
-    connects: list[float] = []
-    failures = 0
+@dataclass
+class Probed:
+    """One prober's `/healthz` answers: latencies, the TCP connect part of each, failures."""
+
+    latencies: list[float] = field(default_factory=list)
+    connects: list[float] = field(default_factory=list)
+    failures: int = 0
+
+
+def probe_health(port: int, seconds: float) -> Probed:
+    """`/healthz` every 50 ms for `seconds`, each on a new connection: the latencies of its
+    answers, the part of each that was the TCP connect (a SYN dropped from a full accept
+    queue costs a second or more here; a busy event loop costs nothing here, only after it),
+    and its failures. It runs in a process of its own, so the load generator's busy loop
+    does not delay it."""
+    probed = Probed()
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         started = time.perf_counter()
@@ -224,12 +244,12 @@ def probe_health(port: int, seconds: float) -> tuple[list[float], list[float], i
         finally:
             connection.close()
         if ok:
-            latencies.append(time.perf_counter() - started)
-            connects.append(connected - started)
+            probed.latencies.append(time.perf_counter() - started)
+            probed.connects.append(connected - started)
         else:
-            failures += 1
+            probed.failures += 1
         time.sleep(0.05)
-    return latencies, connects, failures
+    return probed
 
 
 def listen_queue_drops() -> int:
@@ -243,25 +263,35 @@ def listen_queue_drops() -> int:
     return 0
 
 
-async def loop_hold(port: int) -> tuple[float, float]:
+HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n"
+
+
+async def loop_hold(port: int, health_port: int) -> tuple[float, float, float]:
     """How long the heavy query (near the budget) takes on the idle server, and the slowest
-    `/healthz` answered over a keep-alive connection meanwhile: the time the query holds
-    the event loop."""
+    `/healthz` meanwhile on the main port (over a keep-alive connection: the time the query
+    holds the event loop) and on the health port."""
     body = json.dumps(HEAVY).encode()
-    health = Connection(port)
-    slowest = 0.0
     started = time.perf_counter()
     heavy = asyncio.ensure_future(exchange(port, post(body)))
-    while not heavy.done():
-        asked = time.perf_counter()
-        await health.send(b"GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n")
-        slowest = max(slowest, time.perf_counter() - asked)
-        await asyncio.sleep(0.002)
+    main = Connection(port)
+
+    async def slowest(ask: Callable[[], Awaitable[object]]) -> float:
+        longest = 0.0
+        while not heavy.done():
+            asked = time.perf_counter()
+            await ask()
+            longest = max(longest, time.perf_counter() - asked)
+            await asyncio.sleep(0.002)
+        return longest
+
+    on_main, on_health = await asyncio.gather(
+        slowest(lambda: main.send(HEALTHZ)), slowest(lambda: exchange(health_port, HEALTHZ))
+    )
     took = time.perf_counter() - started
-    health.close()
+    main.close()
     status, _ = await heavy
     assert status == 200, f"the heavy query was answered {status}"
-    return took, slowest
+    return took, on_main, on_health
 
 
 async def slow_clients(port: int, count: int, seconds: float, tally: Tally) -> None:
@@ -339,10 +369,50 @@ def ms(value: float | None) -> str:
     return "n/a" if value is None else f"{1000 * value:.0f} ms"
 
 
+async def overload(
+    port: int, rate: float, connections: int, duration: float, tally: Tally
+) -> tuple[str, int, float]:
+    """Overload the server for `duration` seconds over `connections` connections, tallying
+    its answers; which generator did it, the requests it offered and in how many seconds."""
+    if not available():
+        asked = f"Python, asked {4 * rate:.0f} req/s"
+        await offered_load(port, 4 * rate, connections, duration, tally)
+        offered = len(tally.latencies) + tally.shed + tally.timeouts + sum(tally.other.values())
+        return asked, offered, duration
+    rng = random.Random(18)
+    bodies = [ordinary_body(rng) for _ in range(WRK_BODIES)]
+    with tempfile.TemporaryDirectory() as folder:
+        wrk = asyncio.to_thread(
+            wrk_overload, port, bodies, connections, duration, CLIENT_TIMEOUT, Path(folder)
+        )
+        witness = offered_load(port, WITNESS_RATE, WITNESS_CONNECTIONS, duration, tally)
+        done: Overload
+        done, _ = await asyncio.gather(wrk, witness)
+    statuses = dict(done.statuses)
+    tally.unsampled += statuses.pop(200, 0)
+    tally.shed += statuses.pop(503, 0)
+    tally.timeouts += done.timeouts
+    for status, count in statuses.items():
+        tally.other[status] = tally.other.get(status, 0) + count
+    if done.socket_errors:
+        tally.other[0] = tally.other.get(0, 0) + done.socket_errors
+    generator = f"wrk, all answers p99 {ms(done.p99)}; a paced witness of {WITNESS_RATE:g} req/s"
+    return generator, done.requests, done.seconds
+
+
+def probe_rows(port: str, probed: Probed) -> list[tuple[str, str, str]]:
+    p50, p99 = (quantile(probed.latencies, share) for share in (0.5, 0.99))
+    return [
+        (f"/healthz p50 / p99, {port}", f"{ms(p50)} / {ms(p99)}", "p99 < 50 ms"),
+        (f"/healthz connect p99, {port}", ms(quantile(probed.connects, 0.99)), ""),
+        (f"/healthz failures, {port}", str(probed.failures), "0"),
+    ]
+
+
 async def attack_run(
-    port: int, pid: int, duration: float, connections: int, settle: float
+    port: int, health_port: int, pid: int, duration: float, connections: int, settle: float
 ) -> list[tuple[str, str, str]]:
-    heavy, health_meanwhile = await loop_hold(port)
+    heavy, on_main, on_health = await loop_hold(port, health_port)
     rate = await sustainable_rate(port, 3.0)
     before = rss_mib(pid)
     drops_before = listen_queue_drops()
@@ -356,41 +426,49 @@ async def attack_run(
             await asyncio.sleep(0.2)
 
     watcher = asyncio.create_task(watch_rss())
-    with ProcessPoolExecutor(1) as prober:
-        health = asyncio.get_running_loop().run_in_executor(prober, probe_health, port, duration)
-        jobs: list[Awaitable[object]] = [
-            offered_load(port, 4 * rate, connections, duration, tally),
+    loop = asyncio.get_running_loop()
+    control = free_port()
+    with ProcessPoolExecutor(3) as probers, control_server(control):
+        health = loop.run_in_executor(probers, probe_health, health_port, duration)
+        main = loop.run_in_executor(probers, probe_health, port, duration)
+        floor = loop.run_in_executor(probers, probe_health, control, duration)
+        others: list[Awaitable[object]] = [
             slow_clients(port, SLOW_CLIENTS, duration, tally),
             attacks(port, tally),
         ]
-        await asyncio.gather(*jobs)
-        tally.health, tally.health_connect, tally.health_failures = await health
+        overloading = asyncio.ensure_future(overload(port, rate, connections, duration, tally))
+        await asyncio.gather(overloading, *others)
+        generator, offered, seconds = overloading.result()
+        on_health_port, on_main_port, on_control = await health, await main, await floor
     drops = listen_queue_drops() - drops_before
     await asyncio.sleep(settle)
     watcher.cancel()
     after = rss_mib(pid)
-    offered = len(tally.latencies) + tally.shed + tally.timeouts + sum(tally.other.values())
+    accepted = len(tally.latencies) + tally.unsampled
+    offered_rate = offered / seconds
     rows = [
         (
             "heavy accepted query (near the budget), idle server",
-            f"{ms(heavy)}; /healthz meanwhile up to {ms(health_meanwhile)}",
+            f"{ms(heavy)}; /healthz meanwhile up to {ms(on_health)} on the health port, "
+            f"{ms(on_main)} on the main port",
             "/healthz < 50 ms",
         ),
         ("sustainable rate (8 connections)", f"{rate:.0f} req/s", ""),
-        ("offered", f"{offered} requests at {4 * rate:.0f} req/s, {connections} conn.", "4x"),
-        ("accepted p99", ms(quantile(tally.latencies, 0.99)), "< 250 ms"),
-        ("accepted", str(len(tally.latencies)), ""),
-        ("shed (503)", f"{tally.shed} ({tally.shed / max(offered, 1):.0%})", ""),
-        ("other statuses", json.dumps(tally.other) if tally.other else "none", ""),
-        ("client timeouts", str(tally.timeouts), "0"),
         (
-            "/healthz p50 / p99",
-            f"{ms(quantile(tally.health, 0.5))} / {ms(quantile(tally.health, 0.99))}",
-            "p99 < 50 ms",
+            "offered",
+            f"{offered} requests in {seconds:.0f} s = {offered_rate:.0f} req/s "
+            f"({offered_rate / rate:.1f}x), {connections} conn. ({generator})",
+            "4x",
         ),
-        ("/healthz connect p99", ms(quantile(tally.health_connect, 0.99)), ""),
+        ("accepted p99", ms(quantile(tally.latencies, 0.99)), "< 250 ms"),
+        ("accepted", str(accepted), ""),
+        ("shed (503)", f"{tally.shed} ({tally.shed / max(offered, 1):.0%})", ""),
+        ("other statuses (0: no answer)", json.dumps(tally.other) if tally.other else "none", ""),
+        ("client timeouts", str(tally.timeouts), "0"),
+        *probe_rows("health port", on_health_port),
+        *probe_rows("main port", on_main_port),
+        *probe_rows("control (not newsgraph: an empty stdlib server)", on_control)[:1],
         ("listen queue overflows (kernel)", str(drops), "0"),
-        ("/healthz failures", str(tally.health_failures), "0"),
         ("slow clients cut off", f"{tally.slow_cut_off} of {SLOW_CLIENTS}", "all, after 10 s"),
         ("RSS before / peak", f"{before:.0f} / {peak:.0f} MiB", ""),
         (f"RSS {settle:g} s after", f"{after:.0f} MiB ({after / before - 1:+.0%})", "within 10 %"),
@@ -405,11 +483,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=256)
     parser.add_argument("--settle", type=float, default=60.0, help="seconds before the last RSS")
     args = parser.parse_args(argv)
-    command = [sys.executable, "-m", "newsgraph.server.cli", "serve", "--log-level=warning"]
-    with serving(command) as server:
+    # The demo content, named as a folder (as in a source checkout), and a health port.
+    command = [sys.executable, "-m", "newsgraph.server.cli", "serve", str(ROOT / "seeds")]
+    health_port = free_port()
+    environment = {"NEWSGRAPH_HEALTH_PORT": str(health_port)}
+    with serving([*command, "--log-level=warning"], environment) as server:
         healthy(server)
         run = attack_run(
-            server.port, server.process.pid, args.duration, args.connections, args.settle
+            server.port,
+            health_port,
+            server.process.pid,
+            args.duration,
+            args.connections,
+            args.settle,
         )
         rows = uvloop.run(run)  # the client as cheap as it gets: it shares the server's cores
     print("| measure | result | target |\n|---|---|---|")

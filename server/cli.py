@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
+from starlette.applications import Starlette
 
 from newsgraph import __version__
 from newsgraph.engine.counts import Counts
@@ -21,9 +23,12 @@ from newsgraph.schema.extend import SchemaConflict
 from newsgraph.server import logs
 from newsgraph.server.app import create_app, summary
 from newsgraph.server.config import Config, ConfigError, folder_sources, load_config
+from newsgraph.server.health_port import health_port
+from newsgraph.server.heartbeat import Heartbeats, beating
 from newsgraph.server.introspection import plugins_view, sources_view, table
 from newsgraph.server.listening import CannotListen, listening
 from newsgraph.server.plugin_manager import PluginError, load_plugins
+from newsgraph.server.readiness import not_ready
 from newsgraph.server.redaction import redact
 from newsgraph.server.runtime import Runtime
 from newsgraph.server.serving import uvicorn_options
@@ -80,44 +85,59 @@ def _overridden(config: Config, changes: dict[str, object]) -> Config:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    config = _config(args)
+    heartbeats = Heartbeats()
+    # The health port's process is forked first, while this one is small and has no threads.
+    with health_port(config, heartbeats):
+        app = create_app(config)
+        settings = {
+            "host": config.host,
+            "log_config": logs.logging_config(args.log_level, args.log_format),
+            "log_level": args.log_level,
+            "access_log": args.access_log,
+            **uvicorn_options(config),  # timeouts and connection limits (docs/hardening.md)
+        }
+        if config.workers > 1:
+            from newsgraph.server import workers
+
+            workers.serve(app, config, heartbeats, settings)
+        else:
+            _serve_one(app, config, heartbeats, settings)
+    return 0
+
+
+def _serve_one(
+    app: Starlette, config: Config, heartbeats: Heartbeats, settings: dict[str, Any]
+) -> None:
     import uvicorn
 
     from newsgraph.server.stopping import Server
 
-    config = _config(args)
-    app = create_app(config)
-    settings = {
-        "host": config.host,
-        "log_config": logs.logging_config(args.log_level, args.log_format),
-        "log_level": args.log_level,
-        "access_log": args.access_log,
-        **uvicorn_options(config),  # timeouts and connection limits (docs/hardening.md)
-    }
-    if config.workers > 1:
-        from newsgraph.server import workers
-
-        workers.serve(app, config, settings)
-        return 0
-    runtime = app.state.runtime
+    runtime: Runtime = app.state.runtime
     main = Server(uvicorn.Config(app, port=config.port, **settings), runtime)
     servers: list[uvicorn.Server] = [main]
     if config.admin_port is not None:
         # The admin app shares the main app's runtime; the main app's lifespan loads it.
         admin = uvicorn.Config(app.state.admin, port=config.admin_port, lifespan="off", **settings)
         servers.append(uvicorn.Server(admin))
+    loop = heartbeats.slot()
+
+    def publish() -> None:
+        heartbeats.publish({"the event loop": loop}, not_ready(runtime))
 
     async def serve_all(listeners: list[socket.socket]) -> None:
-        running = [
-            asyncio.create_task(server.serve([listener]))
-            for server, listener in zip(servers, listeners, strict=True)
-        ]
-        # A signal reaches one server only (each installs its own handler): when one stops,
-        # the other stops too.
-        await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-        runtime.feed.close()  # open subscriptions complete, so they do not hold the stop up
-        for server in servers:
-            server.should_exit = True
-        await asyncio.gather(*running)
+        async with beating(heartbeats, loop, publish):
+            running = [
+                asyncio.create_task(server.serve([listener]))
+                for server, listener in zip(servers, listeners, strict=True)
+            ]
+            # A signal reaches one server only (each installs its own handler): when one
+            # stops, the other stops too.
+            await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            runtime.feed.close()  # open subscriptions complete, so they do not hold the stop up
+            for server in servers:
+                server.should_exit = True
+            await asyncio.gather(*running)
 
     with ExitStack() as bound:
         # Every port is bound before serving starts, so a taken one is a clear start-up error.
@@ -125,7 +145,6 @@ def _serve(args: argparse.Namespace) -> int:
         if config.admin_port is not None:
             listeners.append(bound.enter_context(listening(config.host, config.admin_port)))
         asyncio.run(serve_all(listeners))
-    return 0
 
 
 def _sources(args: argparse.Namespace) -> int:

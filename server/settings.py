@@ -331,6 +331,12 @@ class ServerSettings(BaseModel):
                 "persisted_queries: trusted needs persisted_queries_manifest, the file of the "
                 "documents allowed to run",
             )
+        if self.health_port is not None and self.health_port in (self.port, self.admin_port):
+            raise PydanticCustomError(
+                "health_port_taken",
+                "health_port {port} is also port or admin_port; give it a port of its own",
+                {"port": self.health_port},
+            )
         return self
 
     ready_when_empty: bool = Field(
@@ -350,6 +356,18 @@ class ServerSettings(BaseModel):
         default=None,
         description="Serve the admin endpoints on this port only (same host), not on "
         "`port`. Unset: they are served on `port`.",
+    )
+    health_port: Annotated[int, Field(ge=1, le=65535), BeforeValidator(_not_a_bool)] | None = Field(
+        default=None,
+        description="Also answer `/healthz` and `/readyz` on this port (same host), from a "
+        "thread of its own that stays fast however busy the server is; point health checks "
+        "here. Unset: no such port (the container image sets 8001).",
+    )
+    # At least a few heartbeats (one each 0.1 s): less would fail a loop that is merely busy.
+    health_stall_timeout: Annotated[float, Field(ge=0.5), BeforeValidator(_not_a_bool)] = Field(
+        default=5.0,
+        description="Seconds an event loop may go without running before the health port's "
+        "`/healthz` and `/readyz` answer 503 (at least 0.5).",
     )
     # Hardening for the public internet (issue #18; docs/hardening.md).
     max_body_bytes: Count = Field(

@@ -14,6 +14,11 @@ gracefully (SIGTERM: uvicorn stops accepting, finishes its requests and exits). 
 generation serves one snapshot, so two workers of it never disagree; during a hand-over a new
 connection may reach either generation, never a worker with a half-loaded catalog. What
 `/-/sources` says in a worker is as of its fork: the parent's log has each reload.
+
+With a health port (`server.health_port`), its process checks every loop's heartbeat: the
+parent's (it loads and reloads) and each worker's of the generation that serves, which the
+parent posts on the heartbeat board. An old generation that is finishing its requests is no
+longer checked.
 """
 
 from __future__ import annotations
@@ -33,7 +38,9 @@ import uvicorn
 from starlette.applications import Starlette
 
 from newsgraph.server.config import Config
+from newsgraph.server.heartbeat import Heartbeats, beating
 from newsgraph.server.listening import listening
+from newsgraph.server.readiness import not_ready
 from newsgraph.server.runtime import Runtime
 
 log = logging.getLogger("newsgraph")
@@ -41,7 +48,7 @@ CHECK_INTERVAL = 0.5  # seconds between the parent's looks at its catalog and it
 STOP_TIMEOUT = 30.0  # seconds a stopping worker has to finish its requests
 
 
-def serve(app: Starlette, config: Config, settings: dict[str, Any]) -> None:
+def serve(app: Starlette, config: Config, heartbeats: Heartbeats, settings: dict[str, Any]) -> None:
     """Serve `app` from `config.workers` forked processes until SIGINT or SIGTERM, each a
     uvicorn server with `settings`; the admin app, when it has a port of its own, is served by
     the parent, whose runtime is the one that loads."""
@@ -51,13 +58,14 @@ def serve(app: Starlette, config: Config, settings: dict[str, Any]) -> None:
         admin_listener = None
         if config.admin_port is not None:
             admin_listener = bound.enter_context(listening(config.host, config.admin_port))
-        asyncio.run(_supervise(app, listener, admin_listener, config, settings))
+        asyncio.run(_supervise(app, listener, admin_listener, heartbeats, config, settings))
 
 
 async def _supervise(
     app: Starlette,
     listener: socket.socket,
     admin_listener: socket.socket | None,
+    heartbeats: Heartbeats,
     config: Config,
     settings: dict[str, Any],
 ) -> None:
@@ -67,9 +75,18 @@ async def _supervise(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
     runtime: Runtime = app.state.runtime
-    async with app.router.lifespan_context(app):
+    parent = heartbeats.slot()
+    workers: _Generation | None = None
+
+    def publish() -> None:
+        loops = {"the parent's event loop": parent}
+        if workers is not None:
+            loops |= {f"worker {pid}'s event loop": slot for pid, slot in workers.slots.items()}
+        heartbeats.publish(loops, not_ready(runtime))
+
+    async with beating(heartbeats, parent, publish), app.router.lifespan_context(app):
         served = runtime.catalog
-        workers = _Generation(app, listener, settings)
+        workers = _Generation(app, listener, heartbeats, settings)
         workers.fill(count)
         log.info("newsgraph: %d workers serving, pids %s", count, sorted(workers.pids))
         admin = None
@@ -86,7 +103,7 @@ async def _supervise(
             if stopping.is_set():
                 break
             if runtime.catalog is not served and not served.same_content(runtime.catalog):
-                old, workers = workers, _Generation(app, listener, settings)
+                old, workers = workers, _Generation(app, listener, heartbeats, settings)
                 workers.fill(count)
                 old.stop()
                 log.info("newsgraph: new snapshot, workers %s", sorted(workers.pids))
@@ -112,28 +129,40 @@ class _Unsignalled(uvicorn.Server):
 class _Generation:
     """Workers forked from one snapshot."""
 
-    def __init__(self, app: Starlette, listener: socket.socket, settings: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        app: Starlette,
+        listener: socket.socket,
+        heartbeats: Heartbeats,
+        settings: dict[str, Any],
+    ) -> None:
         self.app = app
         self.listener = listener
+        self.heartbeats = heartbeats
         self.settings = settings
-        self.pids: set[int] = set()
+        self.slots: dict[int, int] = {}  # each worker's heartbeat slot, by pid
         # The old snapshot's garbage goes before the freeze, or it would stay for good.
         gc.unfreeze()
         gc.collect()
         gc.freeze()
 
+    @property
+    def pids(self) -> set[int]:
+        return set(self.slots)
+
     def fill(self, count: int) -> None:
-        while len(self.pids) < count:
+        while len(self.slots) < count:
+            slot = self.heartbeats.slot()
             pid = os.fork()
             if pid == 0:
-                _work(self.app, self.listener, self.settings)
-            self.pids.add(pid)
+                _work(self.app, self.listener, self.settings, (self.heartbeats, slot))
+            self.slots[pid] = slot
 
     def reap(self) -> None:
-        for pid in list(self.pids):
+        for pid in list(self.slots):
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
-                self.pids.discard(pid)
+                del self.slots[pid]
                 log.warning("newsgraph: worker %d exited (%s)", pid, _status(status))
 
     def stop(self, wait: bool = False) -> None:
@@ -152,10 +181,25 @@ class _Generation:
                     time.sleep(0.05)
         else:
             asyncio.get_running_loop().run_in_executor(None, _reap_all, frozenset(self.pids))
-        self.pids.clear()
+        self.slots.clear()
 
 
-def _work(app: Starlette, listener: socket.socket, settings: dict[str, Any]) -> None:
+class _Worker(uvicorn.Server):
+    """A worker's uvicorn server, its loop beating in its slot of the parent's heartbeats."""
+
+    heartbeat: tuple[Heartbeats, int]
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        async with beating(*self.heartbeat):
+            await super().serve(sockets)
+
+
+def _work(
+    app: Starlette,
+    listener: socket.socket,
+    settings: dict[str, Any],
+    heartbeat: tuple[Heartbeats, int],
+) -> None:
     """A forked worker: serve until told to stop, then leave without returning to the
     parent's event loop, which this process inherited but must never run."""
     code = 1
@@ -165,8 +209,9 @@ def _work(app: Starlette, listener: socket.socket, settings: dict[str, Any]) -> 
             signal.signal(signum, signal.SIG_DFL)
         # The fork happened inside the parent's running loop; this process starts its own.
         asyncio.events._set_running_loop(None)
-        config = uvicorn.Config(app, lifespan="off", **settings)
-        uvicorn.Server(config).run(sockets=[listener])
+        server = _Worker(uvicorn.Config(app, lifespan="off", **settings))
+        server.heartbeat = heartbeat
+        server.run(sockets=[listener])
         code = 0
     except BaseException:
         log.exception("newsgraph: worker %d failed", os.getpid())

@@ -91,6 +91,23 @@ def test_probes_are_readiness_and_liveness() -> None:
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
 
 
+def test_health_checks_ask_the_health_port() -> None:
+    deployment = next(m for m in manifests() if m["metadata"]["name"] == "newsgraph")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    environment = {variable["name"]: variable["value"] for variable in container["env"]}
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+    assert ports["health"] == int(environment["NEWSGRAPH_HEALTH_PORT"])
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"]["port"] == "health"
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "ENV NEWSGRAPH_HEALTH_PORT=8001" in dockerfile
+    assert "http://127.0.0.1:8001/healthz" in dockerfile.partition("HEALTHCHECK")[2]
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    assert "http://127.0.0.1:8001/readyz" in " ".join(
+        compose["services"]["newsgraph"]["healthcheck"]["test"]
+    )
+
+
 def config_maps_used(node: object) -> set[str]:
     """The names of the ConfigMaps a manifest mounts or reads keys of."""
     if isinstance(node, list):

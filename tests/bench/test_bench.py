@@ -3,6 +3,7 @@ deterministic and shaped like the real one. Nothing here asserts a timing."""
 
 from __future__ import annotations
 
+import shutil
 import statistics
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bench import hostile, report, synthetic
+from bench import hostile, loopback, overload, report, synthetic
 from newsgraph.engine import normalise
 from newsgraph.testing import client, make_app
 from tests.conftest import ROOT
@@ -149,3 +150,16 @@ async def test_the_hostile_heavy_query_nearly_fills_the_default_budget() -> None
     assert "errors" not in answer
     cost = answer["extensions"]["cost"]
     assert 0.8 * cost["budget"] <= cost["estimated"] <= cost["budget"]
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt: wrk)")
+def test_the_hostile_overload_from_wrk_counts_every_answer(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "newsgraph.server.cli", "serve", str(ROOT / "seeds")]
+    bodies = [b'{"query": "{ articles(first: 1) { totalCount } }"}', b'"not an object"']
+    with loopback.serving([*command, "--log-level=warning"]) as server:
+        loopback.healthy(server)
+        done = overload.wrk_overload(server.port, bodies, 4, 1, 5, tmp_path)
+    assert done.requests > 0 and done.seconds > 0
+    assert set(done.statuses) == {200, 400}
+    assert sum(done.statuses.values()) == done.requests
+    assert done.timeouts == 0

@@ -100,6 +100,16 @@ def test_config_file_from_environment(tmp_path: Path) -> None:
         ("server: {load_plugins: [1]}\n", {}, "server.load_plugins[0]: expected text, got 1"),
         ("server: 5\n", {}, "server: expected a mapping, got 5"),
         (
+            "server: {port: 8000, health_port: 8000}\n",
+            {},
+            "health_port 8000 is also port or admin_port; give it a port of its own",
+        ),
+        (
+            "server: {health_stall_timeout: 0}\n",
+            {},
+            "server.health_stall_timeout: expected a number of at least 0.5, got 0",
+        ),
+        (
             "server: {}\n",
             {"NEWSGRAPH_PORT": "x"},
             "server.port: expected a number, got 'x' (from NEWSGRAPH_PORT)",
