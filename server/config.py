@@ -30,8 +30,20 @@ from newsgraph.server.settings import (
 )
 from newsgraph.server.settings_errors import problems
 
-# The demo content ships inside the package, so `newsgraph serve` works from any folder.
-DEFAULT_CONTENT = Path(newsgraph.__file__).parent / "seeds"
+
+def _bundled_content(folder: Path) -> Path:
+    """The folder of the demo content that ships inside the package, so `newsgraph serve`
+    works from any folder. An editable install holds links to the files of the source tree's
+    `seeds/` instead, and a `yaml_folder` follows no link out of its folder: there, the folder
+    the links point into is served."""
+    sample = next((path for path in sorted(folder.rglob("*")) if path.is_file()), None)
+    if sample is None or not sample.is_symlink():
+        return folder
+    depth = len(sample.relative_to(folder).parts)
+    return sample.resolve().parents[depth - 1]
+
+
+DEFAULT_CONTENT = _bundled_content(Path(newsgraph.__file__).parent / "seeds")
 DEFAULT_CONFIG_FILE = Path("newsgraph.yaml")
 CONFIG_VARIABLE = "NEWSGRAPH_CONFIG"
 # The parts of the file where a value may be given as {"$env": NAME}.
