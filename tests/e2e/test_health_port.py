@@ -24,15 +24,16 @@ from tests.e2e.conftest import free_port, newsgraph_command
 HOLD = {"query": "{ articles(first: 1) { edges { node { hold } } } }"}
 DEADLINE = 60.0  # seconds for the server to start, and for the hold to begin
 
-# Busy, not asleep: the resolver holds the GIL as long work does, so the health thread only
-# runs when the interpreter switches threads.
+# Busy, not asleep: the resolver holds the GIL as long work does. It is `async def` (and never
+# awaits) so that GraphQL execution stays on the event loop, which it then holds; a plain
+# resolver would run on a worker thread and leave the loop free.
 PLUGIN = """
 import time
 from pathlib import Path
 
 from newsgraph.plugin_api import ArticleField, SchemaAddition, hookimpl
 
-def hold(article):
+async def hold(article):
     Path({marker!r}).touch()
     end = time.monotonic() + {seconds}
     while time.monotonic() < end:
