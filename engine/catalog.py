@@ -26,6 +26,7 @@ from newsgraph.engine.selection import (
     BY_RELEVANCE,
     NEWEST_FIRST,
     ArticleFilter,
+    Cursors,
     Facets,
     Order,
     Selection,
@@ -120,7 +121,7 @@ class Catalog:
         self._preview_lock = threading.Lock()
         self._search_lock = threading.Lock()
         self._searches: Recent[str, SearchHits] = Recent(_SORTED_CACHE_SIZE)
-        self._cursor_memos: dict[tuple[Order, ...], dict[str, str]] = {}
+        self._cursor_memos: dict[tuple[Order, ...], Cursors] = {}
         self._sorted: Recent[object, tuple[list[Article], list[SortKey]]]
         self._sorted = Recent(_SORTED_CACHE_SIZE)
 
@@ -284,12 +285,12 @@ class Catalog:
         position = self.position
         return {i for i in ids if (at := position.get(i)) is not None and members >> at & 1}
 
-    def _cursors(self, orders: tuple[Order, ...]) -> dict[str, str] | None:
+    def _cursors(self, orders: tuple[Order, ...]) -> Cursors | None:
         """The memo of cursors for one order (without relevance, a cursor depends only on the
         article and the order); the first few orders asked for get one."""
         memo = self._cursor_memos.get(orders)
         if memo is None and len(self._cursor_memos) < _CURSOR_MEMOS:
-            memo = self._cursor_memos.setdefault(orders, {})
+            memo = self._cursor_memos.setdefault(orders, Cursors())
         return memo
 
     def _search_hits(self, search: str) -> SearchHits:

@@ -13,6 +13,7 @@ from newsgraph.engine.model import Article
 from newsgraph.engine.search import SearchIndex
 from newsgraph.engine.selection import (
     BY_RELEVANCE,
+    Cursors,
     Facets,
     Indexed,
     Order,
@@ -171,7 +172,7 @@ class Matches:
         self,
         orders: tuple[Order, ...],
         scores: Mapping[str, float] | None,
-        cursors: dict[str, str] | None,
+        cursors: Cursors | None,
     ) -> Selection:
         return Selection(
             self._items,

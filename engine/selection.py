@@ -200,6 +200,18 @@ def decode_cursor(cursor: str, orders: Sequence[Order]) -> Cursor:
     return Cursor(values, article_id)
 
 
+class Cursors:
+    """The cursors issued in one order of one catalog, both ways: each article's cursor, and
+    the sort key each issued cursor names, so that a cursor a client sends back is found
+    without decoding it. Both grow with the articles only (one cursor per article)."""
+
+    __slots__ = ("by_id", "keys")
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, str] = {}
+        self.keys: dict[str, SortKey] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     articles: list[Article]
@@ -256,7 +268,7 @@ class Selection:
         members: int | None = None,
         keep: tuple[Callable[[int], bool], int] | None = None,
         scores: Mapping[str, float] | None = None,
-        cursors: dict[str, str] | None = None,
+        cursors: Cursors | None = None,
     ) -> None:
         self._items = items
         self._keys = keys
@@ -266,9 +278,11 @@ class Selection:
         self._facets = facets
         self.orders = orders
         self.scores = scores
-        self.cursors = cursors  # article id -> cursor, shared by selections in this order
+        self.cursors = cursors  # shared by the selections in this order
 
     def _key(self, cursor: str) -> SortKey:
+        if self.cursors is not None and (known := self.cursors.keys.get(cursor)) is not None:
+            return known
         position = decode_cursor(cursor, self.orders)
         return composite_key(position.values, self.orders, position.article_id)
 
@@ -290,6 +304,13 @@ class Selection:
         if self._members is None:
             return (items[index] for index in range(start, stop))
         return (items[index] for index in bitset.forward(self._members, start, stop))
+
+    def _first(self, start: int, stop: int, count: int) -> list[Article]:
+        """Up to `count` items from `start`; without a filter, a slice of the order."""
+        if self._members is None and self._keep is None:
+            items = self._items
+            return [items[index] for index in range(start, min(stop, start + count))]
+        return _take(self._forward(start, stop), count)
 
     def _skip(self, start: int, stop: int, count: int) -> int:
         """The index after the first `count` items from `start`."""
@@ -320,12 +341,15 @@ class Selection:
         return self._facets()
 
     def cursor(self, article: Article) -> str:
-        if self.cursors is not None and (known := self.cursors.get(article.id)) is not None:
+        cursors = self.cursors
+        if cursors is not None and (known := cursors.by_id.get(article.id)) is not None:
             return known
         score = None if self.scores is None else self.scores.get(article.id)
-        cursor = encode_cursor(self.orders, sort_values(article, self.orders, score), article.id)
-        if self.cursors is not None:
-            self.cursors[article.id] = cursor
+        values = sort_values(article, self.orders, score)
+        cursor = encode_cursor(self.orders, values, article.id)
+        if cursors is not None:
+            cursors.keys[cursor] = composite_key(values, self.orders, article.id)
+            cursors.by_id[article.id] = cursor
         return cursor
 
     def page(
@@ -349,7 +373,7 @@ class Selection:
             high = min(high, max(low, bisect_left(self._keys, key, self._start, self._stop)))
         low = self._skip(low, high, skipped)
         if first is not None:
-            taken = _take(self._forward(low, high), first + 1)
+            taken = self._first(low, high, first + 1)
             has_next = len(taken) > first
             articles = taken[:first]
             if last is not None and len(articles) > last:
