@@ -39,25 +39,49 @@ class _Tally:
 
 
 class ArticleMemo:
-    """One plan's serialised articles for one catalog snapshot, within the shared budget."""
+    """One plan's serialised articles and edges for one catalog snapshot, within the shared
+    budget.
 
-    __slots__ = ("fragments", "_tally", "__weakref__")
+    Edges are kept in lanes, one per (selection, order, search, variable values): a lane
+    maps an article's id to its serialised edge, so a page is a look-up per article and one
+    join, with no key to build per edge. A lane counts as an entry, so that many searches
+    cannot pile up empty lanes."""
+
+    __slots__ = ("fragments", "lanes", "_entries", "_tally", "__weakref__")
 
     def __init__(self, budget: MemoBudget) -> None:
         self.fragments: dict[ArticleKey, orjson.Fragment] = {}
+        self.lanes: dict[Hashable, dict[str, bytes]] = {}
+        self._entries = 0
         self._tally = _Tally(budget)
         weakref.finalize(self, self._tally.release)
 
     def remember(self, key: ArticleKey, fragment: orjson.Fragment, size: int) -> None:
+        if self._admit(size, 1):
+            self.fragments[key] = fragment
+
+    def remember_edge(self, lane: Hashable, article_id: str, serialised: bytes) -> None:
+        if not self._admit(len(serialised), 1 if lane in self.lanes else 2):
+            return
+        edges = self.lanes.get(lane)
+        if edges is None:  # new, or dropped just now to make room
+            edges = self.lanes[lane] = {}
+        edges[article_id] = serialised
+
+    def _admit(self, size: int, entries: int) -> bool:
+        """Make room for `size` bytes in `entries` more entries; False when there is none."""
         tally = self._tally
         budget = tally.budget
         if size > budget.max_bytes // 64:
-            return
-        if len(self.fragments) >= ARTICLES_PER_PLAN or budget.used + size > budget.max_bytes:
+            return False
+        if self._entries + entries > ARTICLES_PER_PLAN or budget.used + size > budget.max_bytes:
             self.fragments.clear()
+            self.lanes.clear()
+            self._entries = 0
             tally.release()
             if budget.used + size > budget.max_bytes:
-                return  # other plans hold the budget; this one runs without a memo for now
-        self.fragments[key] = fragment
+                return False  # other plans hold the budget; this one runs without a memo for now
+        self._entries += entries
         tally.size += size
         budget.used += size
+        return True

@@ -51,13 +51,14 @@ from newsgraph.schema.article_memo import ArticleMemo, MemoBudget
 from newsgraph.schema.context import Context
 from newsgraph.schema.cost import Measure
 from newsgraph.schema.deadline import check_deadline
-from newsgraph.schema.types import Edge
+from newsgraph.schema.types import Edge, Edges
 
 ARTICLE_TYPE = "Article"
 EDGE_TYPE = "ArticleEdge"
 # Objects serialised once per snapshot, selection and variable values, then joined as bytes.
 MEMOISED_TYPES = (ARTICLE_TYPE, EDGE_TYPE)
 _INT_RANGE = range(-(2**31), 2**31)
+_NO_EDGES: dict[str, bytes] = {}
 
 
 class Declined(Exception):
@@ -259,6 +260,25 @@ class Run:
             self._articles.remember(memo_key, found, len(serialised))
         return found
 
+    def edges(self, fields: list[_Field], edges: Edges) -> orjson.Fragment:
+        """A page's edges as one JSON list. Each edge is serialised once per snapshot into the
+        lane of its selection's order, its search and the variables it uses, which is all
+        its fields read besides its article."""
+        check_deadline()
+        lane_key = (id(fields), self._signature, edges.selection.orders, edges.search)
+        articles = edges.articles
+        lane = self._articles.lanes.get(lane_key, _NO_EDGES)
+        found = [lane.get(article.id) for article in articles]
+        if None in found:
+            for index, article in enumerate(articles):
+                if found[index] is None:
+                    check_deadline()
+                    edge = Edge(article, edges.selection, edges.search)
+                    serialised = orjson.dumps(self.fill(fields, edge))
+                    self._articles.remember_edge(lane_key, article.id, serialised)
+                    found[index] = serialised
+        return orjson.Fragment(b"[" + b",".join(cast(list[bytes], found)) + b"]")
+
     def fields(
         self,
         parent: GraphQLObjectType,
@@ -357,7 +377,7 @@ def _completer(
 
         return non_null
     if isinstance(type_, GraphQLList):
-        memoised = _memoised_list(type_.of_type, children)
+        memoised = _edge_lane(type_.of_type, children) or _memoised_list(type_.of_type, children)
         if memoised is not None:
             return memoised
         item = _completer(type_.of_type, children)
@@ -387,11 +407,10 @@ def _completer(
 
 
 def _memo_key(object_type: GraphQLObjectType) -> tuple[type, Callable[[Any], Hashable]] | None:
-    """For a memoised type: the Python type of its values and what identifies one."""
+    """For a memoised type: the Python type of its values and what identifies one (edges
+    come in whole pages, `_edge_lane`)."""
     if object_type.name == ARTICLE_TYPE:
         return Article, _article_id
-    if object_type.name == EDGE_TYPE:
-        return Edge, Edge.memo_key
     return None
 
 
@@ -414,10 +433,29 @@ def _fields_finder(
     return fields_for
 
 
+def _edge_lane(
+    item_type: GraphQLOutputType, children: tuple[SelectionSetNode, ...]
+) -> Callable[[Any, Run], Any] | None:
+    """A connection's list of edges, serialised from its page's articles (`Run.edges`)."""
+    named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+    if not isinstance(named, GraphQLObjectType) or named.name != EDGE_TYPE:
+        return None
+    fields_for = _fields_finder(named, children)
+
+    def edge_lane(value: Any, run: Run) -> Any:
+        if value is None:
+            return None
+        if type(value) is not Edges:
+            raise Declined("an ArticleEdge list gave something else")
+        return run.edges(fields_for(run), value)
+
+    return edge_lane
+
+
 def _memoised_list(
     item_type: GraphQLOutputType, children: tuple[SelectionSetNode, ...]
 ) -> Callable[[Any, Run], Any] | None:
-    """A list of a memoised type (a page's edges, say) completed in one loop: one memo
+    """A list of a memoised type completed in one loop: one memo
     look-up per item and no call per item through the general completers."""
     non_null = isinstance(item_type, GraphQLNonNull)
     named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type

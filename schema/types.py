@@ -6,6 +6,7 @@ through `strawberry.Parent`, and the catalog through the request context.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
@@ -305,12 +306,23 @@ class Edge:
     selection: Selection
     search: str | None
 
-    def memo_key(self) -> tuple[str, str, str | None, float | None]:
-        """Everything an `ArticleEdge`'s fields read, within one catalog snapshot: its article,
-        its cursor (which says the order), and the search and score."""
-        scores = self.selection.scores
-        score = None if scores is None else scores.get(self.node.id)
-        return (self.node.id, self.selection.cursor(self.node), self.search, score)
+
+@dataclass(frozen=True, slots=True)
+class Edges:
+    """A page's edges, each made only when read. Within one catalog snapshot an edge's
+    fields depend on its article, the selection's order and the search only (the cursor on
+    the article and order, score and snippet on the search), which lets the direct executor
+    serialise a page from the articles without making an edge at all."""
+
+    articles: list[model.Article]
+    selection: Selection
+    search: str | None
+
+    def __iter__(self) -> Iterator[Edge]:
+        return (Edge(article, self.selection, self.search) for article in self.articles)
+
+    def __len__(self) -> int:
+        return len(self.articles)
 
 
 @strawberry.type(description="An article in a connection, with its cursor.")
@@ -375,14 +387,14 @@ class Connection:
     """The root value of an `ArticleConnection`: one page, and the selection it came from."""
 
     selection: Selection
-    edges: list[Edge]
+    edges: Edges
     page_info: PageInfo
 
 
 @strawberry.type(description="A page of articles (a Relay connection).")
 class ArticleConnection:
     @field(graphql_type=list[ArticleEdge])
-    def edges(self, parent: strawberry.Parent[Connection]) -> list[Edge]:
+    def edges(self, parent: strawberry.Parent[Connection]) -> Edges:
         return parent.edges
 
     @field(graphql_type=PageInfo)
@@ -415,7 +427,7 @@ def connection(
         raise ValueError("drafts are visible only to requests carrying the preview credential")
     selection = context.catalog.select(where, to_orders(sort))
     found = selection.page(first, after, last, before, page)
-    edges = [Edge(article, selection, where.search) for article in found.articles]
+    edges = Edges(found.articles, selection, where.search)
     page_info = PageInfo(
         has_next_page=found.has_next,
         has_previous_page=found.has_previous,
