@@ -18,7 +18,13 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.types.arguments import StrawberryArgument, convert_argument, convert_arguments
+from strawberry.types.base import StrawberryMaybe, StrawberryOptional
+from strawberry.types.enum import has_enum_definition
 from strawberry.types.field import StrawberryField
+
+# Python types of the built-in scalars that Strawberry passes through as they are (`ID` is a
+# `str` subclass, and converting would not make one either).
+_BUILT_IN_SCALARS = (str, int, float, bool)
 
 
 class Arguments:
@@ -33,11 +39,13 @@ class Arguments:
         self,
         schema: strawberry.Schema,
         fixed: dict[str, Any],
-        variables: tuple[tuple[str, str, StrawberryArgument, bool], ...],
+        variables: tuple[tuple[str, str, StrawberryArgument | None, bool], ...],
     ) -> None:
         self.schema = schema
         self.fixed = fixed
-        self.variables = variables  # (python name, variable name, argument, non-null)
+        # (python name, variable name, argument to convert or None when its value is already
+        # what the resolver takes, non-null)
+        self.variables = variables
 
     @classmethod
     def of(
@@ -53,13 +61,16 @@ class Arguments:
             for argument in definition.arguments
         }
         literal: list[ArgumentNode] = []
-        variables: list[tuple[str, str, StrawberryArgument, bool]] = []
+        variables: list[tuple[str, str, StrawberryArgument | None, bool]] = []
         for given in node.arguments or ():
             if isinstance(given.value, VariableNode):
                 name = given.name.value
                 argument = by_name[name]
                 non_null = isinstance(field.args[name].type, GraphQLNonNull)
-                variables.append((argument.python_name, given.value.name.value, argument, non_null))
+                converted = None if _taken_as_coerced(argument) else argument
+                variables.append(
+                    (argument.python_name, given.value.name.value, converted, non_null)
+                )
             elif has_variable(given.value):
                 return None
             else:
@@ -94,6 +105,9 @@ class Arguments:
             value = coerced.get(name)
             if value is None and (non_null or name not in coerced):
                 return None
+            if argument is None:
+                kwargs[python_name] = value
+                continue
             kwargs[python_name] = convert_argument(
                 value,
                 argument.type,
@@ -101,6 +115,15 @@ class Arguments:
                 config=schema.config,
             )
         return kwargs
+
+
+def _taken_as_coerced(argument: StrawberryArgument) -> bool:
+    """Whether Strawberry's conversion would hand the resolver graphql-core's coerced value
+    unchanged: built-in scalars and enums (whose coerced value is the Python member)."""
+    type_ = argument.type
+    if isinstance(type_, StrawberryOptional) and not isinstance(type_, StrawberryMaybe):
+        type_ = type_.of_type
+    return type_ in _BUILT_IN_SCALARS or has_enum_definition(type_)
 
 
 def has_variable(value: ValueNode) -> bool:
