@@ -8,10 +8,16 @@ from collections.abc import Hashable
 
 import orjson
 
-ARTICLES_PER_PLAN = 4096
-# Serialised articles remembered over all plans; one article's part larger than a 64th of
-# this (deeply nested similar articles, say) is not remembered at all.
+# Enough for every article and its edge in each of a few URL preferences at 10k articles:
+# a front end paging from any article in any preference meets each of them again.
+ARTICLES_PER_PLAN = 65_536
+# Serialised articles and edges remembered over all plans, each counted with what keeping it
+# costs besides its bytes; one article's part larger than a 64th of this (deeply nested
+# similar articles, say) is not remembered at all.
 ARTICLE_MEMO_BYTES = 64 * 1024 * 1024
+# A remembered entry's keeping beyond its bytes, measured with `sys.getsizeof`: its dict
+# slot, key tuple and the bytes (or fragment) object's header; rounded up.
+ENTRY_BYTES = 200
 ArticleKey = tuple[int, Hashable, str]
 
 
@@ -74,6 +80,7 @@ class ArticleMemo:
         budget = tally.budget
         if size > budget.max_bytes // 64:
             return False
+        size += entries * ENTRY_BYTES
         if self._entries + entries > ARTICLES_PER_PLAN or budget.used + size > budget.max_bytes:
             self.fragments.clear()
             self.lanes.clear()

@@ -51,6 +51,8 @@ from newsgraph.schema.article_memo import ArticleMemo, MemoBudget
 from newsgraph.schema.context import Context
 from newsgraph.schema.cost import Measure
 from newsgraph.schema.deadline import check_deadline
+from newsgraph.schema.declined import Declined as Declined  # the callers catch it here
+from newsgraph.schema.fill_code import CompiledField, Filler, compile_fill
 from newsgraph.schema.types import Edge, Edges
 
 ARTICLE_TYPE = "Article"
@@ -59,10 +61,6 @@ EDGE_TYPE = "ArticleEdge"
 MEMOISED_TYPES = (ARTICLE_TYPE, EDGE_TYPE)
 _INT_RANGE = range(-(2**31), 2**31)
 _NO_EDGES: dict[str, bytes] = {}
-
-
-class Declined(Exception):
-    """This executor cannot answer exactly; run the reference executor instead."""
 
 
 @dataclass(slots=True)
@@ -89,11 +87,23 @@ class _Field:
         "complete",
         "fixed",
         "arguments",
+        "typename",
+        "type_",
+        "children",
     )
 
-    def __init__(self, key: str, complete: Callable[[Any, Run], Any]) -> None:
+    def __init__(
+        self,
+        key: str,
+        complete: Callable[[Any, Run], Any],
+        type_: GraphQLOutputType | None = None,
+        children: tuple[SelectionSetNode, ...] = (),
+    ) -> None:
         self.key = key
         self.complete = complete
+        self.type_ = type_
+        self.children = children
+        self.typename: str | None = None  # `__typename`: the object type's name
         self.attribute: str | None = None
         self.call: Callable[..., Any] | None = None
         self.parent_name: str | None = None
@@ -140,6 +150,8 @@ class Compiled:
         self.plan = plan
         self._budget = budget
         self._groups: dict[tuple[object, ...], list[_Field]] = {}
+        # By the id of a list in `_groups`, which lives as long as this.
+        self._fillers: dict[int, Filler] = {}
         self._articles: weakref.WeakKeyDictionary[Catalog, ArticleMemo]
         self._articles = weakref.WeakKeyDictionary()
 
@@ -176,20 +188,42 @@ class Compiled:
             name = nodes[0].name.value
             if name == "__typename":
                 typename = _Field(key, _identity)
-                typename.call = _constant(parent.name)
+                typename.typename = parent.name
                 fields.append(typename)
                 continue
             field = parent.fields[name]
             children = tuple(n.selection_set for n in nodes if n.selection_set is not None)
-            fields.append(self._field(key, field, nodes[0], _completer(field.type, children)))
+            fields.append(self._field(key, field, nodes[0], children))
         return fields
 
+    def filler(self, fields: list[_Field], run: Run) -> Filler:
+        """The generated function that fills an object's `fields` (`schema/fill_code.py`)."""
+        found = self._fillers.get(id(fields))
+        if found is None:
+
+            def nested(
+                object_type: GraphQLObjectType, children: tuple[SelectionSetNode, ...]
+            ) -> Filler:
+                return self.filler(run.fields(object_type, children), run)
+
+            found = compile_fill(
+                cast(list[CompiledField], fields),
+                lambda object_type: object_type.name not in MEMOISED_TYPES,
+                nested,
+            )
+            self._fillers[id(fields)] = found
+        return found
+
     def _field(
-        self, key: str, field: GraphQLField, node: FieldNode, complete: Callable[[Any, Run], Any]
+        self,
+        key: str,
+        field: GraphQLField,
+        node: FieldNode,
+        children: tuple[SelectionSetNode, ...],
     ) -> _Field:
         definition = strawberry_field(field)
         assert definition is not None
-        compiled = _Field(key, complete)
+        compiled = _Field(key, _completer(field.type, children), field.type, children)
         resolver = definition.base_resolver
         if resolver is None:
             compiled.attribute = definition.python_name
@@ -305,22 +339,14 @@ class Run:
         raise Declined(f"no object type of {interface.name} claims {type(value).__name__}")
 
     def fill(self, fields: list[_Field], source: object) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for field in fields:
-            if field.attribute is not None:
-                value = getattr(source, field.attribute)
-            else:
-                assert field.call is not None
-                kwargs = field.fixed
-                if kwargs is None:
-                    kwargs = self._kwargs.get(id(field))
-                    if kwargs is None:
-                        kwargs = self._kwargs[id(field)] = self._arguments(field)
-                if field.parent_name is not None:
-                    kwargs[field.parent_name] = source
-                value = field.call(source, **kwargs) if field.takes_self else field.call(**kwargs)
-            result[field.key] = field.complete(value, self)
-        return result
+        return self._compiled.filler(fields, self)(source, self)
+
+    def arguments_of(self, field: _Field) -> dict[str, Any]:
+        """A resolver's keyword arguments for this request, worked out on first use."""
+        kwargs = self._kwargs.get(id(field))
+        if kwargs is None:
+            kwargs = self._kwargs[id(field)] = self._arguments(field)
+        return kwargs
 
     def _arguments(self, field: _Field) -> dict[str, Any]:
         if field.definition is None:  # __typename
@@ -512,10 +538,6 @@ def _object_completer(
 
 def _identity(value: Any, run: Run) -> Any:
     return value
-
-
-def _constant(value: str) -> Callable[[], str]:
-    return lambda: value
 
 
 def _leaf(type_: Any) -> Callable[[Any], Any]:
