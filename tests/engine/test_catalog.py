@@ -290,6 +290,21 @@ def test_cursors_survive_a_reload_that_removes_their_article(orders: list[Order]
     assert page.articles == every[6:9]
 
 
+@pytest.mark.parametrize("orders", ORDERS)
+def test_an_issued_cursor_names_the_position_its_decoding_names(orders: list[Order]) -> None:
+    # A cursor this catalog issued is found by the key remembered when it was issued; a
+    # catalog that did not issue it decodes it. Both must give every page alike.
+    articles = varied()
+    issuing, fresh = Catalog(articles), Catalog(articles)
+    selection = issuing.select(ArticleFilter(), orders)
+    every = list(selection)
+    cursors = [selection.cursor(article) for article in every]
+    decoding = fresh.select(ArticleFilter(), orders)
+    for cursor in cursors:
+        for window in ({"first": 3, "after": cursor}, {"last": 3, "before": cursor}):
+            assert selection.page(**window) == decoding.page(**window)
+
+
 def test_a_cursor_of_another_order_is_refused() -> None:
     catalog = Catalog(varied())
     cursor = catalog.select(ArticleFilter()).cursor(catalog.order[0])

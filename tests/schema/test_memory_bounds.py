@@ -56,3 +56,24 @@ def test_a_dropped_memo_gives_its_bytes_back(context: Context) -> None:
     del plan, executor  # the plans go, and their memos with them
     gc.collect()
     assert budget.used == 0
+
+
+def test_edge_lanes_share_the_byte_budget(context: Context) -> None:
+    # Each search and order gets its own lane of serialised edges; all of them, with the
+    # articles, stay within the budget, however many there are.
+    budget = 60_000
+    executor = Executor(SCHEMA, Limits(), memo_bytes=budget)
+    plan = executor.plan(
+        """query($q: String, $sort: [ArticleSort!]) {
+            articles(first: 10, filter: {search: $q}, sort: $sort) {
+                edges { cursor score snippet node { id title excerpt } } } }""",
+        None,
+    )
+    assert plan is not None
+    words = {word for a in context.catalog.order for word in a.title.split() if word.isalpha()}
+    for word in sorted(words)[:40]:
+        for sort in (None, [{"field": "TITLE"}], [{"field": "HEAT"}]):
+            data = executor.execute(plan, {"q": word, "sort": sort}, context)
+            assert orjson.dumps(data)
+            assert 0 <= executor.memo_budget.used <= budget
+    assert executor.memo_budget.used > 0
