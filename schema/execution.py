@@ -54,6 +54,7 @@ from newsgraph.schema.deadline import check_deadline
 from newsgraph.schema.declined import Declined as Declined  # the callers catch it here
 from newsgraph.schema.fill_code import CompiledField, Filler, compile_fill
 from newsgraph.schema.types import Edge, Edges
+from newsgraph.schema.variables import PlanVariables
 
 ARTICLE_TYPE = "Article"
 EDGE_TYPE = "ArticleEdge"
@@ -128,6 +129,7 @@ class Plan:
     directive_variables: tuple[str, ...]  # variables that `@skip`/`@include` depend on
     # Variables used anywhere below a field of a memoised type (`MEMOISED_TYPES`).
     article_variables: tuple[str, ...]
+    variables: PlanVariables
     _compiled: Compiled | None = None
     # Measures by the whole-number variables, the only ones a page size can come from.
     measures: dict[tuple[tuple[str, int], ...], Measure] = dataclasses.field(default_factory=dict)

@@ -44,7 +44,7 @@ from graphql import (
     specified_rules,
     validate,
 )
-from graphql.execution.values import VariableValues, get_variable_values
+from graphql.execution.values import VariableValues
 
 from newsgraph.schema.article_memo import ARTICLE_MEMO_BYTES, MemoBudget
 from newsgraph.schema.context import Context
@@ -59,6 +59,7 @@ from newsgraph.schema.execution import (
     strawberry_field,
 )
 from newsgraph.schema.limits import Limits, refusal_by
+from newsgraph.schema.variables import PlanVariables
 
 _PLAN_CACHE_SIZE = 512
 _PLAN_TEXT_BYTES = 2 * 1024 * 1024
@@ -122,6 +123,7 @@ class Executor:
             fragments,
             _directive_variables(document),
             _article_variables(self._schema, operation, fragments),
+            PlanVariables(self._schema, operation.variable_definitions or ()),
         )
 
     def _supported(
@@ -201,9 +203,7 @@ class Executor:
         """The `data` of the response, exactly as the reference executor would give it."""
         root = self._schema.query_type
         assert root is not None
-        coerced = get_variable_values(
-            self._schema, plan.operation.variable_definitions or (), dict(variables or {})
-        )
+        coerced = plan.variables.coerce(dict(variables or {}))
         if not isinstance(coerced, VariableValues):
             raise Declined("variables do not coerce")
         sizes = tuple(sorted((k, v) for k, v in coerced.coerced.items() if isinstance(v, int)))
