@@ -351,9 +351,7 @@ class Run:
         return kwargs
 
     def _arguments(self, field: _Field) -> dict[str, Any]:
-        if field.definition is None:  # __typename
-            return {}
-        assert field.field is not None and field.node is not None
+        assert field.definition is not None and field.field is not None and field.node is not None
         kwargs = None if field.arguments is None else field.arguments.given(self._variables)
         if kwargs is None:
             schema = self._compiled.schema
@@ -483,8 +481,8 @@ def _edge_lane(
 def _memoised_list(
     item_type: GraphQLOutputType, children: tuple[SelectionSetNode, ...]
 ) -> Callable[[Any, Run], Any] | None:
-    """A list of a memoised type completed in one loop: one memo
-    look-up per item and no call per item through the general completers."""
+    """A list of a memoised type completed in one loop: one memo look-up per item and no
+    call per item through the general completers."""
     non_null = isinstance(item_type, GraphQLNonNull)
     named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
     if not isinstance(named, GraphQLObjectType) or (memo := _memo_key(named)) is None:
