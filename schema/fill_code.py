@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from graphql import (
     GraphQLBoolean,
@@ -30,10 +30,14 @@ from graphql import (
 
 from newsgraph.schema.declined import Declined
 
-if TYPE_CHECKING:
-    from newsgraph.schema.execution import Run
 
-Filler = Callable[[Any, "Run"], dict[str, Any]]
+class Filling(Protocol):
+    """What the generated code asks of the request it runs in (`execution.Run`)."""
+
+    def arguments_of(self, field: Any) -> dict[str, Any]: ...
+
+
+Filler = Callable[[Any, Filling], dict[str, Any]]
 # The generated function of an object type's selection sets, within the same request flags.
 Nested = Callable[[GraphQLObjectType, tuple[SelectionSetNode, ...]], Filler]
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
@@ -61,7 +65,7 @@ class CompiledField(Protocol):
     @property
     def children(self) -> tuple[SelectionSetNode, ...]: ...
     @property
-    def complete(self) -> Callable[[Any, Run], Any]: ...
+    def complete(self) -> Callable[[Any, Filling], Any]: ...
 
 
 def compile_fill(
