@@ -52,6 +52,11 @@ class Metrics:
             registry=self.registry,
         )
 
+    def record(self, route: str, method: str, status: int, code: str, seconds: float) -> None:
+        """Count and time one answered request."""
+        self.requests.labels(route, method, str(status), code).inc()
+        self.latency.labels(route).observe(seconds)
+
     def watch(self, runtime: Runtime, cache: ResponseCache, answered: dict[str, int]) -> None:
         """Read the runtime's and the endpoint's own counts at every scrape."""
         self.registry.register(_RuntimeCollector(runtime, cache, answered))
@@ -85,8 +90,8 @@ class RequestMetrics:
             self.metrics.in_flight.dec()
             route = getattr(scope.get("route"), "path", "unmatched")
             code = scope.get("state", {}).get(ERROR_CODE, "")
-            self.metrics.requests.labels(route, scope["method"], str(status), code).inc()
-            self.metrics.latency.labels(route).observe(time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            self.metrics.record(route, scope["method"], status, code, seconds)
 
 
 class _RuntimeCollector(Collector):

@@ -1,0 +1,99 @@
+"""The entrance for `/graphql` over HTTP: straight to the endpoint, ahead of Starlette.
+
+Starlette's middleware layers, its router and its request objects cost about a quarter of the
+time of a page the response cache has not seen (docs/performance.md). The entrance does what
+they do for a GraphQL request with plain functions and one `send` wrapper, in their order:
+metrics outermost (counted and timed under the route `/graphql`), the size and time limits of
+the request's head and body (server/limits.py), the body read before the request takes a place
+(server/body_first.py), then admission, the request budget and the endpoint themselves.
+
+Everything else goes through Starlette as before: other paths, other methods (a 405 there),
+a mount under a root path, a browser's cross-origin request when CORS is on (Starlette's CORS
+middleware answers those), and every request when a plugin adds middleware (it sees them all).
+"""
+
+from __future__ import annotations
+
+import time
+
+from starlette.applications import Starlette
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from newsgraph.schema.errors import INTERNAL_SERVER_ERROR
+from newsgraph.server.body_first import read_body, replay
+from newsgraph.server.limits import Refused, RequestSizes, check_head, limited
+from newsgraph.server.metrics import ERROR_CODE, Metrics
+from newsgraph.server.refusals import send_refusal
+
+PATH = "/graphql"
+_METHODS = frozenset({"GET", "HEAD", "POST"})
+
+
+class GraphQLEntrance:
+    """`/graphql` requests (GET, HEAD, POST) through metrics, limits and `graphql`."""
+
+    def __init__(self, graphql: ASGIApp, metrics: Metrics, sizes: RequestSizes, cors: bool) -> None:
+        self.graphql = graphql
+        self.metrics = metrics
+        self.sizes = sizes
+        self.cors = cors
+
+    def takes(self, scope: Scope) -> bool:
+        """Whether this request is the entrance's to answer, not Starlette's."""
+        return (
+            scope["type"] == "http"
+            and scope["path"] == PATH
+            and scope["method"] in _METHODS
+            and not scope.get("root_path")
+            and not (self.cors and any(name == b"origin" for name, _ in scope["headers"]))
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        status = 0
+        started = time.perf_counter()
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        metrics = self.metrics
+        metrics.in_flight.inc()
+        try:
+            await self._enter(scope, receive, sending)
+        except Exception:
+            if not status:  # what Starlette's error middleware does, as a coded GraphQL error
+                status = 500
+                message = "Internal server error"
+                await send_refusal(scope, send, 500, INTERNAL_SERVER_ERROR, message)
+            raise
+        finally:
+            metrics.in_flight.dec()
+            code = scope.get("state", {}).get(ERROR_CODE, "")
+            seconds = time.perf_counter() - started
+            metrics.record(PATH, scope["method"], status or 500, code, seconds)
+
+    async def _enter(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            check_head(scope, self.sizes)
+            if scope["method"] != "POST":
+                return await self.graphql(scope, receive, send)
+            body = await read_body(limited(receive, self.sizes))
+        except Refused as refused:
+            return await refused.send(scope, send)
+        if body is not None:  # else the client went away before its body arrived
+            await self.graphql(scope, replay(body, receive), send)
+
+
+class NewsgraphApp(Starlette):
+    """Starlette, with `/graphql` over HTTP let in by its entrance when it takes the request."""
+
+    entrance: GraphQLEntrance | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        entrance = self.entrance
+        if entrance is not None and entrance.takes(scope):
+            scope["app"] = self  # as Starlette sets it: GraphiQL's page finds its routes so
+            return await entrance(scope, receive, send)
+        await super().__call__(scope, receive, send)
