@@ -59,7 +59,7 @@ class GraphQLEntrance:
             await send(message)
 
         metrics = self.metrics
-        metrics.in_flight.inc()
+        metrics.in_flight += 1
         try:
             await self._enter(scope, receive, sending)
         except Exception:
@@ -69,7 +69,7 @@ class GraphQLEntrance:
                 await send_refusal(scope, send, 500, INTERNAL_SERVER_ERROR, message)
             raise
         finally:
-            metrics.in_flight.dec()
+            metrics.in_flight -= 1
             code = scope.get("state", {}).get(ERROR_CODE, "")
             seconds = time.perf_counter() - started
             metrics.record(PATH, scope["method"], status or 500, code, seconds)

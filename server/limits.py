@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from newsgraph.server.alarm import Alarm
 from newsgraph.server.errors import RequestError
 from newsgraph.server.refusals import (
     HEADERS_TOO_LARGE,
@@ -94,15 +95,19 @@ def limited(receive: Receive, sizes: RequestSizes) -> Receive:
         nonlocal received, complete
         if complete:  # after the body, only a disconnect is waited for: no deadline
             return await receive()
+        alarm = Alarm(deadline)
         try:
-            async with asyncio.timeout_at(deadline):
-                message = await receive()
-        except TimeoutError:
+            message = await receive()
+        except asyncio.CancelledError:
+            if not alarm.expired():
+                raise
             raise Refused(
                 408,
                 REQUEST_TIMEOUT,
                 f"the request body did not arrive within {sizes.body_timeout:g} s",
             ) from None
+        finally:
+            alarm.stop()
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             complete = not message.get("more_body", False)
