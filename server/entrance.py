@@ -7,9 +7,10 @@ metrics outermost (counted and timed under the route `/graphql`), the size and t
 the request's head and body (server/limits.py), the body read before the request takes a place
 (server/body_first.py), then admission, the request budget and the endpoint themselves.
 
-Everything else goes through Starlette as before: other paths, other methods (a 405 there),
-a mount under a root path, a browser's cross-origin request when CORS is on (Starlette's CORS
-middleware answers those), and every request when a plugin adds middleware (it sees them all).
+Everything else goes through Starlette as before: other paths (`/graphql` under a root path
+too), other methods (a 405 there), a browser's cross-origin request when CORS is on
+(Starlette's CORS middleware answers those), and every request when a plugin adds middleware
+(it sees them all).
 """
 
 from __future__ import annotations
@@ -19,11 +20,9 @@ import time
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from newsgraph.schema.errors import INTERNAL_SERVER_ERROR
 from newsgraph.server.body_first import read_body, replay
 from newsgraph.server.limits import Refused, RequestSizes, check_head, limited
 from newsgraph.server.metrics import ERROR_CODE, Metrics
-from newsgraph.server.refusals import send_refusal
 
 PATH = "/graphql"
 _METHODS = frozenset({"GET", "HEAD", "POST"})
@@ -44,12 +43,11 @@ class GraphQLEntrance:
             scope["type"] == "http"
             and scope["path"] == PATH
             and scope["method"] in _METHODS
-            and not scope.get("root_path")
             and not (self.cors and any(name == b"origin" for name, _ in scope["headers"]))
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        status = 0
+        status = 500  # if the app raises before it answers (the server then sends a 500)
         started = time.perf_counter()
 
         async def sending(message: Message) -> None:
@@ -62,17 +60,11 @@ class GraphQLEntrance:
         metrics.in_flight += 1
         try:
             await self._enter(scope, receive, sending)
-        except Exception:
-            if not status:  # what Starlette's error middleware does, as a coded GraphQL error
-                status = 500
-                message = "Internal server error"
-                await send_refusal(scope, send, 500, INTERNAL_SERVER_ERROR, message)
-            raise
         finally:
             metrics.in_flight -= 1
             code = scope.get("state", {}).get(ERROR_CODE, "")
             seconds = time.perf_counter() - started
-            metrics.record(PATH, scope["method"], status or 500, code, seconds)
+            metrics.record(PATH, scope["method"], status, code, seconds)
 
     async def _enter(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
