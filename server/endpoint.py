@@ -33,6 +33,7 @@ from strawberry.types.graphql import OperationType
 
 from newsgraph.engine.catalog import Catalog
 from newsgraph.engine.snapshot import Snapshot
+from newsgraph.schema.article_memo import ARTICLE_MEMO_BYTES
 from newsgraph.schema.build import build_schema
 from newsgraph.schema.context import Context
 from newsgraph.schema.cost_limit import COST_REQUEST_KEY
@@ -75,7 +76,7 @@ from newsgraph.server.persisted_queries import (
 )
 from newsgraph.server.preview import grants_preview
 from newsgraph.server.replies import RawHeaders, Reply
-from newsgraph.server.response_cache import Answer, ResponseCache
+from newsgraph.server.response_cache import RESPONSE_CACHE_BYTES, Answer, ResponseCache
 from newsgraph.server.runtime import Runtime
 
 _NO_STORE: RawHeaders = [(b"cache-control", b"no-store")]
@@ -94,11 +95,16 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         # newsgraph serves its own GraphiQL (server/graphiql.py), never Strawberry's.
         super().__init__(schema, graphql_ide=None)
         self.runtime = runtime
-        self.cache = ResponseCache(max_entries=config.response_cache)
+        # The caches' budgets are the server's: each of N workers keeps its share, so that a
+        # second worker adds what a larger cache would, not a second cache as large.
+        workers = config.workers
+        self.cache = ResponseCache(
+            _share(config.response_cache, workers), _share(RESPONSE_CACHE_BYTES, workers)
+        )
         # A plugin's schema extension may change any result, so only Strawberry may run then.
         plugin_extensions = any(addition.extensions for _, addition in additions)
         self.executor = (
-            Executor(schema, config.limits)
+            Executor(schema, config.limits, _share(ARTICLE_MEMO_BYTES, workers))
             if config.direct_executor and not plugin_extensions
             else None
         )
@@ -292,6 +298,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         snapshot = self.runtime.snapshot
         catalog = snapshot.catalog.with_drafts() if preview else snapshot.catalog
         return self._context(snapshot, catalog, preview)
+
+
+def _share(budget: int, workers: int) -> int:
+    """One worker's share of a server's budget: never 0 unless the budget is."""
+    return -(-budget // workers)
 
 
 def persisted_queries(config: Config) -> PersistedQueries:
