@@ -25,7 +25,7 @@ from newsgraph.server.admission import Admission
 from newsgraph.server.body_first import BodyFirst
 from newsgraph.server.budget import Budget, RequestBudget
 from newsgraph.server.config import Config, load_config
-from newsgraph.server.cors import cors_middleware
+from newsgraph.server.cors import cors_middleware, cors_options
 from newsgraph.server.endpoint import GraphQLEndpoint
 from newsgraph.server.entrance import GraphQLEntrance, NewsgraphApp
 from newsgraph.server.graphiql import graphiql_files
@@ -184,8 +184,7 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
         lifespan=lifespan,
     )
     if not plugin_middleware:  # a plugin's middleware sees every request: none skip it
-        cors = bool(config.cors_allow_origins)
-        app.entrance = GraphQLEntrance(bounded, metrics, sizes, cors)
+        app.entrance = GraphQLEntrance(bounded, metrics, sizes, cors_options(config))
     app.state.runtime = runtime
     # With server.admin_port, `newsgraph serve` serves this second app on that port.
     app.state.admin = Starlette(routes=admin) if separate else None

@@ -95,3 +95,21 @@ async def test_refusals_at_the_entrance_are_counted_under_graphql_with_their_cod
     assert counted("431", "HEADERS_TOO_LARGE") == 1
     assert counted("413", "REQUEST_TOO_LARGE") == 1
     assert counted("200", "") == 1
+
+
+@pytest.mark.asyncio
+async def test_a_cross_origin_request_gets_the_cors_headers_at_the_entrance() -> None:
+    origin = "https://app.example"
+    server = {"cors_allow_origins": (origin,), "cors_allow_credentials": True}
+    async with client(seeds_app(**server)) as http:
+        allowed = await http.post("/graphql", json=COUNT, headers={"origin": origin})
+        other = await http.post("/graphql", json=COUNT, headers={"origin": "https://evil.example"})
+        found = samples((await http.get("/-/metrics")).text)
+    assert allowed.status_code == 200, allowed.text
+    assert allowed.headers["access-control-allow-origin"] == origin
+    assert allowed.headers["access-control-allow-credentials"] == "true"
+    assert "origin" in allowed.headers["vary"].lower()
+    assert other.status_code == 200  # answered, but a browser will not let the page read it
+    assert "access-control-allow-origin" not in other.headers
+    labels = {"route": "/graphql", "method": "POST", "status": "200", "code": ""}
+    assert found[("newsgraph_http_requests_total", tuple(sorted(labels.items())))] == 2
