@@ -25,8 +25,9 @@ from newsgraph.server.admission import Admission
 from newsgraph.server.body_first import BodyFirst
 from newsgraph.server.budget import Budget, RequestBudget
 from newsgraph.server.config import Config, load_config
-from newsgraph.server.cors import cors_middleware
+from newsgraph.server.cors import cors_middleware, cors_options
 from newsgraph.server.endpoint import GraphQLEndpoint
+from newsgraph.server.entrance import GraphQLEntrance, NewsgraphApp
 from newsgraph.server.graphiql import graphiql_files
 from newsgraph.server.introspection import health_view
 from newsgraph.server.limits import RequestLimits, RequestSizes
@@ -55,12 +56,10 @@ def summary(ingested: Ingested) -> str:
     )
 
 
-def _bounded(endpoint: GraphQLEndpoint, config: Config) -> ASGIApp:
-    """The endpoint inside its per-request budget and admission control; a request's body is
-    in before it takes a place, so slow clients wait outside."""
+def _bounded(endpoint: GraphQLEndpoint, config: Config) -> Admission:
+    """The endpoint inside its per-request budget and admission control."""
     budget = RequestBudget(endpoint, Budget(config.request_timeout, config.max_response_bytes))
-    admission = Admission(budget, config.max_running, config.max_queued)
-    return BodyFirst(admission)
+    return Admission(budget, config.max_running, config.max_queued)
 
 
 def _routes(runtime: Runtime, graphql: ASGIApp, schema: BaseSchema) -> list[BaseRoute]:
@@ -124,7 +123,7 @@ async def _reload_forever(runtime: Runtime, interval: float) -> None:
         log.info("newsgraph: reloaded: %s", summary(ingested))
 
 
-def create_app(config: Config | None = None, plugins: Plugins | None = None) -> Starlette:
+def create_app(config: Config | None = None, plugins: Plugins | None = None) -> NewsgraphApp:
     """Build the app; its lifespan loads every source before the first request."""
     runtime = Runtime(config or load_config(), plugins)
 
@@ -167,10 +166,11 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
     metrics.watch(runtime, endpoint.cache, endpoint.answered)
     admin = admin_routes(runtime, metrics)
     separate = runtime.config.admin_port is not None
-    routes = _routes(runtime, _bounded(endpoint, config), endpoint.schema) + (
-        [] if separate else admin
-    )
-    app = Starlette(
+    bounded = _bounded(endpoint, config)
+    # A request's body is in before it takes a place, so slow clients wait outside.
+    routes = _routes(runtime, BodyFirst(bounded), endpoint.schema) + ([] if separate else admin)
+    plugin_middleware = runtime.plugins.middleware()
+    app = NewsgraphApp(
         routes=_with_plugin_routes(runtime, routes),
         # Metrics outermost, so that the time the others take is measured too; then CORS, so
         # that even a refusal (of a request's size, or a plugin middleware's) reaches a
@@ -179,10 +179,12 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
             Middleware(RequestMetrics, metrics),
             *cors_middleware(config),
             Middleware(RequestLimits, sizes=sizes),
-            *runtime.plugins.middleware(),
+            *plugin_middleware,
         ],
         lifespan=lifespan,
     )
+    if not plugin_middleware:  # a plugin's middleware sees every request: none skip it
+        app.entrance = GraphQLEntrance(bounded, metrics, sizes, cors_options(config))
     app.state.runtime = runtime
     # With server.admin_port, `newsgraph serve` serves this second app on that port.
     app.state.admin = Starlette(routes=admin) if separate else None

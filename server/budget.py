@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from functools import partial
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsgraph.schema.deadline import TIMEOUT, DeadlineExceeded, expired, request_deadline
+from newsgraph.server.alarm import Alarm
 from newsgraph.server.refusals import RESPONSE_TOO_LARGE, send_refusal
 
 # Most requests are answered in milliseconds; only one still running after this long gets a
@@ -46,27 +48,29 @@ class RequestBudget:
         task = asyncio.current_task()
         assert task is not None
         loop = asyncio.get_running_loop()
-        watch = loop.call_later(WATCH_AFTER_SECONDS, exchange.start_watch, task)
+        watch = (loop.time() + WATCH_AFTER_SECONDS, partial(exchange.start_watch, task))
+        alarm = Alarm(loop.time() + self.budget.seconds, early=watch)
         try:
-            async with asyncio.timeout(self.budget.seconds):
-                await self.app(scope, exchange.receive, exchange.send)
-        except (TimeoutError, DeadlineExceeded):
-            if not exchange.started:
-                await send_refusal(
-                    scope,
-                    send,
-                    503,
-                    TIMEOUT,
-                    f"the request took more than its budget of {self.budget.seconds:g} s",
-                )
+            await self.app(scope, exchange.receive, exchange.send)
+        except DeadlineExceeded:
+            await self._refuse_late(scope, send, exchange)
         except asyncio.CancelledError:
-            if not exchange.disconnected:
+            if alarm.expired():
+                await self._refuse_late(scope, send, exchange)
+            elif exchange.disconnected:
+                task.uncancel()
+                self.abandoned += 1
+            else:
                 raise
-            task.uncancel()
-            self.abandoned += 1
         finally:
-            watch.cancel()
+            alarm.stop()
             exchange.stop_watch()
+
+    async def _refuse_late(self, scope: Scope, send: Send, exchange: _Exchange) -> None:
+        if not exchange.started:
+            seconds = self.budget.seconds
+            message = f"the request took more than its budget of {seconds:g} s"
+            await send_refusal(scope, send, 503, TIMEOUT, message)
 
 
 class _Exchange:

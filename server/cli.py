@@ -31,7 +31,7 @@ from newsgraph.server.plugin_manager import PluginError, load_plugins
 from newsgraph.server.readiness import not_ready
 from newsgraph.server.redaction import redact
 from newsgraph.server.runtime import Runtime
-from newsgraph.server.serving import uvicorn_options
+from newsgraph.server.serving import on_uvicorns_loop, uvicorn_options
 from newsgraph.server.settings_errors import problems
 from newsgraph.server.settings_reference import config_schema_text, settings_reference
 from newsgraph.server.starter import StarterError, new_plugin
@@ -144,7 +144,7 @@ def _serve_one(
         listeners = [bound.enter_context(listening(config.host, config.port))]
         if config.admin_port is not None:
             listeners.append(bound.enter_context(listening(config.host, config.admin_port)))
-        asyncio.run(serve_all(listeners))
+        on_uvicorns_loop(serve_all(listeners), main.config)
 
 
 def _sources(args: argparse.Namespace) -> int:

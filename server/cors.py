@@ -33,18 +33,24 @@ class BrowserCORS:
             await self.app(scope, receive, send)
 
 
-def cors_middleware(config: Config) -> list[Middleware]:
-    """The CORS middleware the settings describe; none when no origin is allowed."""
+def cors_options(config: Config) -> dict[str, Any] | None:
+    """The options of Starlette's CORS middleware that the settings describe; None when no
+    origin is allowed."""
     if not config.cors_allow_origins:
-        return []
+        return None
     headers = list(config.cors_allow_headers)
     if config.cors_allow_preview:
         headers.append(config.preview_header)
-    options = {
+    return {
         "allow_origins": config.cors_allow_origins,
         "allow_methods": config.cors_allow_methods,
         "allow_headers": headers,
         "allow_credentials": config.cors_allow_credentials,
         "max_age": config.cors_max_age,
     }
-    return [Middleware(BrowserCORS, **options)]
+
+
+def cors_middleware(config: Config) -> list[Middleware]:
+    """The CORS middleware the settings describe; none when no origin is allowed."""
+    options = cors_options(config)
+    return [] if options is None else [Middleware(BrowserCORS, **options)]

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 from graphql import GraphQLError, OperationDefinitionNode, parse
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -31,7 +31,9 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from newsgraph.engine.catalog import Catalog
 from newsgraph.engine.snapshot import Snapshot
+from newsgraph.schema.article_memo import ARTICLE_MEMO_BYTES
 from newsgraph.schema.build import build_schema
 from newsgraph.schema.context import Context
 from newsgraph.schema.cost_limit import COST_REQUEST_KEY
@@ -39,6 +41,7 @@ from newsgraph.schema.deadline import DeadlineExceeded
 from newsgraph.schema.errors import INTERNAL_SERVER_ERROR
 from newsgraph.schema.execution import Declined
 from newsgraph.schema.executor import Executor
+from newsgraph.server.body_first import read_body
 from newsgraph.server.compression import CODERS, encode
 from newsgraph.server.config import Config
 from newsgraph.server.errors import (
@@ -53,8 +56,8 @@ from newsgraph.server.errors import (
     internal_error,
 )
 from newsgraph.server.execution_pool import pool_for
-from newsgraph.server.graphiql import graphiql_page, wants_graphiql
-from newsgraph.server.http_caching import CachePolicy, RawHeaders, not_modified
+from newsgraph.server.graphiql import asks_for_page, graphiql_page
+from newsgraph.server.http_caching import CachePolicy, not_modified
 from newsgraph.server.http_negotiation import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
@@ -72,10 +75,11 @@ from newsgraph.server.persisted_queries import (
     load_manifest,
 )
 from newsgraph.server.preview import grants_preview
-from newsgraph.server.response_cache import Answer, ResponseCache
+from newsgraph.server.replies import RawHeaders, Reply
+from newsgraph.server.response_cache import RESPONSE_CACHE_BYTES, Answer, ResponseCache
 from newsgraph.server.runtime import Runtime
 
-_NO_STORE = {"cache-control": "no-store"}
+_NO_STORE: RawHeaders = [(b"cache-control", b"no-store")]
 Headers = dict[bytes, bytes]
 _QUERIES_ONLY = {OperationType.QUERY}
 _ANY_OPERATION = {OperationType.QUERY, OperationType.MUTATION}
@@ -91,11 +95,16 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         # newsgraph serves its own GraphiQL (server/graphiql.py), never Strawberry's.
         super().__init__(schema, graphql_ide=None)
         self.runtime = runtime
-        self.cache = ResponseCache(max_entries=config.response_cache)
+        # The caches' budgets are the server's: each of N workers keeps its share, so that a
+        # second worker adds what a larger cache would, not a second cache as large.
+        workers = config.workers
+        self.cache = ResponseCache(
+            _share(config.response_cache, workers), _share(RESPONSE_CACHE_BYTES, workers)
+        )
         # A plugin's schema extension may change any result, so only Strawberry may run then.
         plugin_extensions = any(addition.extensions for _, addition in additions)
         self.executor = (
-            Executor(schema, config.limits)
+            Executor(schema, config.limits, _share(ARTICLE_MEMO_BYTES, workers))
             if config.direct_executor and not plugin_extensions
             else None
         )
@@ -111,29 +120,28 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await super().__call__(scope, receive, send)
-        request = Request(scope, receive)
         # ASGI servers give header names in lower case; one dict serves every lookup.
         headers: Headers = dict(scope["headers"])
+        method = scope["method"]
+        config = self.runtime.config
+        if config.graphiql and asks_for_page(method, headers.get(b"accept")):
+            page = graphiql_page(Request(scope, receive), config.preview_header)
+            return await page(scope, receive, send)
         try:
-            response = await self._respond(request, headers)
+            reply = await self._reply(scope, receive, headers)
         except RequestError as refused:
-            setattr(request.state, ERROR_CODE, refused.code)
-            response = _refusal(refused, response_media_type(headers.get(b"accept")))
+            _note_code(scope, refused.code)
+            reply = _refusal(refused, response_media_type(headers.get(b"accept")))
         except DeadlineExceeded:
             raise  # the request's budget (server/budget.py) answers it
         except Exception as error:  # never a bare 500 page: a coded, masked GraphQL error
             errors = [internal_error("/graphql", error)]
-            _note_error_code(request, errors)
-            response = Response(orjson.dumps({"errors": errors}), 500, _NO_STORE, JSON)
-        if request.method == "HEAD":
-            response.body = b""  # the headers (Content-Length too) are those of the GET
-        await response(scope, receive, send)
+            _note_error_code(scope, errors)
+            reply = Reply.of(500, orjson.dumps({"errors": errors}), JSON, _NO_STORE)
+        await reply.send(send, head=method == "HEAD")
 
-    async def _respond(self, request: Request, headers: Headers) -> Response:
-        method = request.method
-        config = self.runtime.config
-        if config.graphiql and wants_graphiql(request):
-            return graphiql_page(request, config.preview_header)
+    async def _reply(self, scope: Scope, receive: Receive, headers: Headers) -> Reply:
+        method = scope["method"]
         media = response_media_type(headers.get(b"accept"))
         if media is None:
             raise RequestError(
@@ -142,36 +150,37 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if method == "POST":
             _check_content_type(headers.get(b"content-type"))
             _check_content_coding(headers.get(b"content-encoding"))
-            raw = await request.body()
+            raw = await read_body(receive)
+            if raw is None:
+                raise ClientDisconnect
         else:
-            raw = request.scope["query_string"]
+            raw = scope["query_string"]
         key = request_key(method, raw)
         # One snapshot per request: a reload mid-request cannot mix two catalogs.
         snapshot = self.runtime.snapshot
-        context = self._context(headers, snapshot)
+        preview = grants_preview(self.runtime.config, headers.get(self._preview_header))
+        catalog = snapshot.catalog.with_drafts() if preview else snapshot.catalog
         # The request's own bytes are the key: a client repeating itself is found without
-        # even parsing JSON.
-        answer = self.cache.get(context.catalog, key)
+        # even parsing JSON, or making the context that running it would need.
+        answer = self.cache.get(catalog, key)
         fresh = answer is None
         if answer is not None:
             self.answered["cache"] += 1
         else:
-            outcome = await self._run(request, parse_params(key), context, media)
-            if isinstance(outcome, Response):
+            context = self._context(snapshot, catalog, preview)
+            outcome = await self._run(scope, method, parse_params(key), context, media)
+            if isinstance(outcome, Reply):
                 return outcome
             answer = Answer.of(outcome)
-        response = self._answer(
-            method, headers, media, context.preview, snapshot.content_hash, answer
-        )
-        if response.answer is not answer or fresh:
-            self.cache.put(context.catalog, key, response.answer)
-        return response
+        reply, kept = self._answer(method, headers, media, preview, snapshot.content_hash, answer)
+        if kept is not answer or fresh:
+            self.cache.put(catalog, key, kept)
+        return reply
 
     async def _run(
-        self, request: Request, params: Params, context: Context, media: str
-    ) -> bytes | Response:
-        """The body of a clean answer, or the response for anything else."""
-        method = request.method
+        self, scope: Scope, method: str, params: Params, context: Context, media: str
+    ) -> bytes | Reply:
+        """The body of a clean answer, or the reply for anything else."""
         document = await self.persisted.document(params)
         check_query_text(document.query, self.runtime.config.max_query_bytes)
         body = self._direct(document.query, params, context)
@@ -182,7 +191,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             result = await self._execute(document.query, params, method, context)
             errors = result.errors or []
             shown = formatted_errors(errors)
-            _note_error_code(request, shown)
+            _note_error_code(scope, shown)
             if result.data is None and errors and all(e.path is None for e in errors):
                 # Nothing ran: a request error (the spec's "no data entry").
                 return _failure(shown, media)
@@ -194,7 +203,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 }
             )
             if errors:  # errors may be passing (a timeout, say): never cached
-                return Response(body, 200, _NO_STORE, media)
+                return Reply.of(200, body, media, _NO_STORE)
         if isinstance(self.persisted, AutomaticPersistedQueries):
             await self.persisted.remember(document)
         return body
@@ -254,13 +263,14 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         preview: bool,
         snapshot: str,
         answer: Answer,
-    ) -> _Answered:
+    ) -> tuple[Reply, Answer]:
         """A clean answer as this request wants it: 304, or the body in the best coding
-        (made once per snapshot: the coded bytes join the answer, and the cache keeps it)."""
+        (made once per snapshot: the coded bytes join the answer, and the cache keeps the
+        answer returned with the reply)."""
         origin = b"origin" in headers
         caching = self.caching.headers(method, answer.etag, snapshot, preview, origin)
         if not_modified(method, headers.get(b"if-none-match"), answer.etag):
-            return _Answered(answer, b"", 304, None, caching)
+            return Reply.of(304, b"", None, caching), answer
         body = answer.body
         coding = content_coding(headers.get(b"accept-encoding"), self.codings)
         if coding is not None and len(body) >= self.runtime.config.compress_min_bytes:
@@ -270,13 +280,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 answer = answer.with_coding(coding, coded)
             body = coded
             caching.append((b"content-encoding", coding.encode()))
-        return _Answered(answer, body, 200, media, caching)
+        return Reply.of(200, body, media, caching), answer
 
-    def _context(self, headers: Headers, snapshot: Snapshot) -> Context:
-        preview = grants_preview(self.runtime.config, headers.get(self._preview_header))
-        catalog = snapshot.catalog
+    def _context(self, snapshot: Snapshot, catalog: Catalog, preview: bool) -> Context:
         return Context(
-            catalog=catalog.with_drafts() if preview else catalog,
+            catalog=catalog,
             select_url=self.runtime.plugins.select_url,
             preview=preview,
             snapshot=snapshot,
@@ -285,7 +293,16 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        return self._context(dict(request.scope["headers"]), self.runtime.snapshot)
+        headers: Headers = dict(request.scope["headers"])
+        preview = grants_preview(self.runtime.config, headers.get(self._preview_header))
+        snapshot = self.runtime.snapshot
+        catalog = snapshot.catalog.with_drafts() if preview else snapshot.catalog
+        return self._context(snapshot, catalog, preview)
+
+
+def _share(budget: int, workers: int) -> int:
+    """One worker's share of a server's budget: never 0 unless the budget is."""
+    return -(-budget // workers)
 
 
 def persisted_queries(config: Config) -> PersistedQueries:
@@ -335,37 +352,30 @@ def _operation_count(query: str, max_tokens: int) -> int:
     return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
 
 
-def _note_error_code(request: Request, errors: list[FormattedError]) -> None:
+def _note_error_code(scope: Scope, errors: list[FormattedError]) -> None:
     """Leave the first error's code where the request metrics read it."""
     if errors:
-        setattr(request.state, ERROR_CODE, errors[0].get("extensions", {}).get("code", ""))
+        _note_code(scope, errors[0].get("extensions", {}).get("code", ""))
 
 
-def _failure(errors: list[FormattedError], media: str) -> Response:
+def _note_code(scope: Scope, code: str) -> None:
+    scope.setdefault("state", {})[ERROR_CODE] = code
+
+
+def _failure(errors: list[FormattedError], media: str) -> Reply:
     """A request that could not run: 4xx without `data` for graphql-response+json clients,
     200 for legacy application/json ones (the spec's rule), 500 when the fault is ours."""
     if any(e.get("extensions", {}).get("code") == INTERNAL_SERVER_ERROR for e in errors):
         status = 500
     else:
         status = 400 if media == GRAPHQL_RESPONSE_JSON else 200
-    return Response(orjson.dumps({"errors": errors}), status, _NO_STORE, media)
+    return Reply.of(status, orjson.dumps({"errors": errors}), media, _NO_STORE)
 
 
-def _refusal(refused: RequestError, media: str | None) -> Response:
+def _refusal(refused: RequestError, media: str | None) -> Reply:
     status = refused.status if refused.http_level or media == GRAPHQL_RESPONSE_JSON else 200
-    headers: dict[str, Any] = dict(_NO_STORE)
+    headers = list(_NO_STORE)
     if refused.status == 405:
-        headers["allow"] = "POST"
+        headers.append((b"allow", b"POST"))
     body = orjson.dumps({"errors": [refused.reported()]})
-    return Response(body, status, headers, media or JSON)  # no media: 406, answered in JSON
-
-
-class _Answered(Response):
-    """A successful answer's response, with the answer as the cache should now keep it."""
-
-    def __init__(
-        self, answer: Answer, body: bytes, status: int, media: str | None, headers: RawHeaders
-    ) -> None:
-        super().__init__(body, status, media_type=media)
-        self.raw_headers.extend(headers)
-        self.answer = answer
+    return Reply.of(status, body, media or JSON, headers)  # no media: 406, answered in JSON

@@ -71,9 +71,10 @@ in a checkout): the install builds them. POST queries to {endpoint} meanwhile.</
 """
 
 
-def wants_graphiql(request: Request) -> bool:
-    """A browser asking for a page: it gets GraphiQL even with `?query=` in the URL."""
-    return request.method in ("GET", "HEAD") and "text/html" in request.headers.get("accept", "")
+def asks_for_page(method: str, accept: bytes | None) -> bool:
+    """A browser asking for a page (given its request's method and `Accept`): it gets
+    GraphiQL even with `?query=` in the URL."""
+    return method in ("GET", "HEAD") and accept is not None and b"text/html" in accept
 
 
 def graphiql_page(request: Request, preview_header: str) -> HTMLResponse:

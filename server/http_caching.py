@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from newsgraph.server.config import Config
+from newsgraph.server.replies import RawHeaders
 
-RawHeaders = list[tuple[bytes, bytes]]
 SNAPSHOT_HEADER = b"x-newsgraph-snapshot"
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from newsgraph.server.alarm import Alarm
 from newsgraph.server.errors import RequestError
 from newsgraph.server.refusals import (
     HEADERS_TOO_LARGE,
@@ -26,10 +27,15 @@ class RequestSizes:
     body_timeout: float = 10.0  # seconds from the first byte of a request to its last
 
 
-class _Refused(Exception):
+class Refused(Exception):
+    """A request refused by its size or the time its body takes, before anything read it."""
+
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+
+    async def send(self, scope: Scope, send: Send) -> None:
+        await send_refusal(scope, send, self.status, self.code, self.message)
 
 
 class RequestLimits:
@@ -43,9 +49,9 @@ class RequestLimits:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         try:
-            self._check_head(scope)
-        except _Refused as refused:
-            return await send_refusal(scope, send, refused.status, refused.code, refused.message)
+            check_head(scope, self.sizes)
+        except Refused as refused:
+            return await refused.send(scope, send)
         started = False
 
         async def tracked_send(message: Message) -> None:
@@ -54,59 +60,66 @@ class RequestLimits:
             await send(message)
 
         try:
-            await self.app(scope, self._limited(receive), tracked_send)
-        except _Refused as refused:
+            await self.app(scope, limited(receive, self.sizes), tracked_send)
+        except Refused as refused:
             if started:
                 raise
-            await send_refusal(scope, send, refused.status, refused.code, refused.message)
+            await refused.send(scope, send)
 
-    def _check_head(self, scope: Scope) -> None:
-        sizes = self.sizes
-        head = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
-        head += sum(len(name) + len(value) for name, value in scope["headers"])
-        if head > sizes.max_header_bytes:
-            raise _Refused(
-                431,
-                HEADERS_TOO_LARGE,
-                f"the request's headers and URL are {head} bytes, over the limit of "
-                f"{sizes.max_header_bytes}",
-            )
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > sizes.max_body_bytes:
-                raise _Refused(413, REQUEST_TOO_LARGE, self._too_large(int(value)))
 
-    def _too_large(self, size: int) -> str:
-        return f"the request body is {size} bytes or more, over the limit of " + str(
-            self.sizes.max_body_bytes
+def check_head(scope: Scope, sizes: RequestSizes) -> None:
+    """`Refused` when the request line and headers, or the body's declared length, are over
+    the limits."""
+    head = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
+    head += sum(len(name) + len(value) for name, value in scope["headers"])
+    if head > sizes.max_header_bytes:
+        raise Refused(
+            431,
+            HEADERS_TOO_LARGE,
+            f"the request's headers and URL are {head} bytes, over the limit of "
+            f"{sizes.max_header_bytes}",
         )
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit() and int(value) > sizes.max_body_bytes:
+            raise Refused(413, REQUEST_TOO_LARGE, _too_large(int(value), sizes))
 
-    def _limited(self, receive: Receive) -> Receive:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.sizes.body_timeout
-        received = 0
-        complete = False
 
-        async def limited() -> Message:
-            nonlocal received, complete
-            if complete:  # after the body, only a disconnect is waited for: no deadline
-                return await receive()
-            try:
-                async with asyncio.timeout_at(deadline):
-                    message = await receive()
-            except TimeoutError:
-                raise _Refused(
-                    408,
-                    REQUEST_TIMEOUT,
-                    f"the request body did not arrive within {self.sizes.body_timeout:g} s",
-                ) from None
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                complete = not message.get("more_body", False)
-                if received > self.sizes.max_body_bytes:
-                    raise _Refused(413, REQUEST_TOO_LARGE, self._too_large(received))
-            return message
+def limited(receive: Receive, sizes: RequestSizes) -> Receive:
+    """`receive`, raising `Refused` when the body grows over its limit or is not in on time."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + sizes.body_timeout
+    received = 0
+    complete = False
 
-        return limited
+    async def limited_receive() -> Message:
+        nonlocal received, complete
+        if complete:  # after the body, only a disconnect is waited for: no deadline
+            return await receive()
+        alarm = Alarm(deadline)
+        try:
+            message = await receive()
+        except asyncio.CancelledError:
+            if not alarm.expired():
+                raise
+            raise Refused(
+                408,
+                REQUEST_TIMEOUT,
+                f"the request body did not arrive within {sizes.body_timeout:g} s",
+            ) from None
+        finally:
+            alarm.stop()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            complete = not message.get("more_body", False)
+            if received > sizes.max_body_bytes:
+                raise Refused(413, REQUEST_TOO_LARGE, _too_large(received, sizes))
+        return message
+
+    return limited_receive
+
+
+def _too_large(size: int, sizes: RequestSizes) -> str:
+    return f"the request body is {size} bytes or more, over the limit of {sizes.max_body_bytes}"
 
 
 def check_query_text(query: str, max_bytes: int) -> None:

@@ -19,6 +19,7 @@ import xxhash
 from newsgraph.engine.catalog import Catalog
 
 CacheKey = bytes
+RESPONSE_CACHE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ class Answer:
 class ResponseCache:
     """Least-recently-used answers, bounded by count and by bytes, per catalog."""
 
-    def __init__(self, max_entries: int = 1024, max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, max_entries: int = 1024, max_bytes: int = RESPONSE_CACHE_BYTES) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.hits = 0

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Coroutine
 from typing import Any
 
 import orjson
+import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from newsgraph.server.config import Config
@@ -17,6 +19,13 @@ from newsgraph.server.refusals import HEADERS_TOO_LARGE, REQUEST_TIMEOUT
 # The exact header limit (431 with a JSON error) is the ASGI middleware's; this one only stops
 # a connection from buffering headers without end.
 _HEAD_SLACK = 64 * 1024
+
+
+def on_uvicorns_loop(main: Coroutine[Any, Any, None], config: uvicorn.Config) -> None:
+    """Run `main` on the event loop uvicorn would run (uvloop where installed). On
+    `asyncio.run`'s default loop one worker answered a sixth as many unique pages."""
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(main)
 
 
 def uvicorn_options(config: Config) -> dict[str, Any]:

@@ -171,7 +171,8 @@ class ServerSettings(BaseModel):
     )
     response_cache: Count = Field(
         default=1024,
-        description="GraphQL responses kept per catalog snapshot; 0 turns the cache off.",
+        description="GraphQL responses kept per catalog snapshot; 0 turns the cache off. "
+        "A server's budget: with `workers: N` each worker keeps an Nth of them.",
     )
     direct_executor: bool = Field(
         default=True,
