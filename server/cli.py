@@ -31,7 +31,7 @@ from newsgraph.server.plugin_manager import PluginError, load_plugins
 from newsgraph.server.readiness import not_ready
 from newsgraph.server.redaction import redact
 from newsgraph.server.runtime import Runtime
-from newsgraph.server.serving import on_uvicorns_loop, uvicorn_options
+from newsgraph.server.serving import on_uvicorns_loop, tune_collector, uvicorn_options
 from newsgraph.server.settings_errors import problems
 from newsgraph.server.settings_reference import config_schema_text, settings_reference
 from newsgraph.server.starter import StarterError, new_plugin
@@ -86,6 +86,7 @@ def _overridden(config: Config, changes: dict[str, object]) -> Config:
 
 def _serve(args: argparse.Namespace) -> int:
     config = _config(args)
+    tune_collector()  # workers forked later inherit it
     heartbeats = Heartbeats()
     # The health port's process is forked first, while this one is small and has no threads.
     with health_port(config, heartbeats):

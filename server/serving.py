@@ -5,6 +5,7 @@ headers (slowloris) and a hard stop for headers that never end."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 from collections.abc import Coroutine
 from typing import Any
@@ -19,6 +20,19 @@ from newsgraph.server.refusals import HEADERS_TOO_LARGE, REQUEST_TIMEOUT
 # The exact header limit (431 with a JSON error) is the ASGI middleware's; this one only stops
 # a connection from buffering headers without end.
 _HEAD_SLACK = 64 * 1024
+
+
+# A request makes a few hundred container objects (its parsed body, the plan's run, the parts
+# of its answer), so at CPython's default of 700 the young generation is collected every few
+# requests: 12 % of a unique page's CPU at 10k articles. At 10,000 that drops to about 1 %,
+# and what cyclic garbage can pile up between collections stays small.
+YOUNG_COLLECTION_THRESHOLD = 10_000
+
+
+def tune_collector() -> None:
+    """Collect the young generation less often, for a serving process (and its workers)."""
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, middle, old)
 
 
 def on_uvicorns_loop(main: Coroutine[Any, Any, None], config: uvicorn.Config) -> None:
