@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import SEEDS
-from tests.e2e.conftest import free_port, newsgraph_command
+from tests.e2e.conftest import eventually, free_port, newsgraph_command
 
 HOLD = {"query": "{ articles(first: 1) { edges { node { hold } } } }"}
 DEADLINE = 60.0  # seconds for the server to start, and for the hold to begin
@@ -92,15 +92,6 @@ def status(url: str) -> int | None:
         return httpx.get(url, timeout=5).status_code
     except httpx.TransportError:
         return None
-
-
-def eventually(condition: object, failure: str) -> None:
-    assert callable(condition)
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(failure)
-        time.sleep(0.05)
 
 
 @contextmanager

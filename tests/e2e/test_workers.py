@@ -4,7 +4,6 @@ and a reload hands every worker the new one."""
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,11 +12,10 @@ import httpx
 import pytest
 
 from tests.conftest import WriteTree, front_matter
-from tests.e2e.conftest import free_port, newsgraph_command
+from tests.e2e.conftest import eventually, free_port, newsgraph_command
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
 QUERY = {"query": "{ articles { edges { node { title } } } }"}
-DEADLINE = 60.0  # seconds for the server to start, and for a reload to reach every worker
 
 
 def children(pid: int) -> set[int]:
@@ -49,15 +47,6 @@ def _healthy(base: str) -> bool:
         return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
     except httpx.TransportError:
         return False
-
-
-def eventually(condition: object, failure: str) -> None:
-    assert callable(condition)
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(failure)
-        time.sleep(0.1)
 
 
 def titles(base: str, count: int) -> set[str]:
