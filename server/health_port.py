@@ -17,10 +17,11 @@ import json
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NoReturn
@@ -32,7 +33,9 @@ from newsgraph.server.listening import listening
 # Probes answered at once; a connection beyond them is closed unanswered, so a flood of
 # connections to this port cannot start threads without end.
 MAX_PROBES = 32
-PROBE_TIMEOUT = 2.0  # seconds a probe may take to send its request
+# Seconds a probe may take to send its request, in all: one that sends a byte now and then is
+# cut off then, or a few such clients would hold every place and the port would answer nobody.
+PROBE_TIMEOUT = 2.0
 # Seconds between the health process's looks for its server, which may end without stopping
 # it: uvicorn ends its process by re-raising the SIGTERM it caught, once it has shut down.
 ORPHAN_CHECK = 0.1
@@ -100,18 +103,36 @@ class _HealthServer(ThreadingHTTPServer):
         self.socket = listener  # bound by `listening`, which makes a taken port a clear error
         self.health = health
         self._probes = threading.BoundedSemaphore(MAX_PROBES)
+        self._started: dict[socket.socket, float] = {}  # each open probe's start, monotonic
 
     def process_request(self, request: Any, client_address: Any) -> None:
         if not self._probes.acquire(blocking=False):
             self.shutdown_request(request)
             return
+        self._started[request] = time.monotonic()
         super().process_request(request, client_address)
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:
+            del self._started[request]
             self._probes.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Silent for a client that went away or was cut off: nothing in the server to fix."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+    def service_actions(self) -> None:
+        """Cut off every probe open longer than `PROBE_TIMEOUT` (run at each turn of
+        `serve_forever`, twice a second): the handler's socket timeout bounds one read only."""
+        cutoff = time.monotonic() - PROBE_TIMEOUT
+        for request, started in list(self._started.items()):
+            if started < cutoff:
+                # A socket its thread has closed meanwhile refuses this: nothing to cut off.
+                with suppress(OSError):
+                    request.shutdown(socket.SHUT_RDWR)
 
 
 @contextmanager
