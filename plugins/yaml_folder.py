@@ -32,7 +32,7 @@ import stat
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import suppress
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -124,6 +124,17 @@ def content_files(root: Path) -> tuple[dict[str, Stat], dict[str, str]]:
     unreadable: dict[str, str] = {}
     _scan(os.path.join(root, ""), "", files, unreadable)
     return files, unreadable
+
+
+@cache
+def code_digest() -> str:
+    """A digest of this source's modules: files parsed, or articles normalised, by other code
+    are not served from a cache, whatever the file's stat (the engine's own digest covers only
+    the engine, not how a file becomes records here)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("yaml_*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def is_content(name: str) -> bool:
@@ -317,6 +328,7 @@ class YamlFolderSource:
             yaml.__version__,
             yaml.__with_libyaml__,
             self.max_file_bytes,
+            code_digest(),
         )
 
     def fingerprint(self) -> str | None:
