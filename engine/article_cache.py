@@ -20,6 +20,7 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 import zlib
 from array import array
 from collections.abc import Callable, Sequence
@@ -42,6 +43,9 @@ CHUNK = 2000  # articles pickled together
 KEPT_FILES = 16
 """Cache files kept in the folder, most recently written first: one per source of the last
 few folders loaded, so the folder stays bounded however many folders come and go."""
+# A write takes seconds even at 100k articles: a temporary file untouched for an hour is what
+# a killed writer left (about 1 KB per article), not another process's cache in the making.
+LEFTOVER_SECONDS = 3600
 
 _CLASSES: tuple[type, ...] = (
     model.Article,
@@ -177,7 +181,13 @@ def write(path: Path, type_: str, name: str, fingerprint: str, cached: Cached) -
 
 
 def _sweep(folder: Path) -> None:
-    """Keep the `KEPT_FILES` most recently written cache files of the folder."""
+    """Keep the `KEPT_FILES` most recently written cache files of the folder, and no
+    temporary file of a writer that was killed: one untouched for `LEFTOVER_SECONDS`."""
+    stale = time.time() - LEFTOVER_SECONDS
+    for leftover in folder.glob(".*.articles.*"):
+        with suppress(OSError):
+            if leftover.stat().st_mtime < stale:
+                leftover.unlink()
     found = []
     for path in folder.glob("*.articles"):
         with suppress(OSError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -99,6 +100,21 @@ def test_the_folder_keeps_the_most_recent_files(tmp_path: Path) -> None:
     (tmp_path / "other.cache").write_text("not ours")
     article_cache.write(tmp_path / "new.articles", "yaml_folder", "news", "f1", small)
     assert (tmp_path / "other.cache").exists()
+
+
+def test_a_killed_writers_leftover_goes_and_a_writer_at_work_keeps_its_file(
+    tmp_path: Path,
+) -> None:
+    leftover = tmp_path / ".a.articles.k1ll3d"
+    writing = tmp_path / ".b.articles.wr1t1ng"
+    for temporary in (leftover, writing):
+        temporary.write_bytes(b"half a cache")
+    old = time.time() - article_cache.LEFTOVER_SECONDS - 60
+    os.utime(leftover, (old, old))
+    small = Cached(SourceArticles([], [], [], 0), [])
+    article_cache.write(tmp_path / "c.articles", "yaml_folder", "news", "f1", small)
+    assert not leftover.exists() and writing.exists()
+    assert read(tmp_path / "c.articles") is not None
 
 
 def test_an_unwritable_folder_is_only_logged(
