@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -47,10 +48,11 @@ class WarmStart:
         for entry in entries:
             if isinstance(sources[entry.name], FingerprintedSource):
                 try:
+                    # The working folder too: options may name relative paths, and two
+                    # checkouts serving `content/` must not take turns rewriting one file.
+                    options = json.dumps(entry.options, sort_keys=True, default=str)
                     self.paths[entry.name] = article_cache.path_for(
-                        entry.type,
-                        entry.name,
-                        json.dumps(entry.options, sort_keys=True, default=str),
+                        entry.type, entry.name, f"{os.getcwd()}\0{options}"
                     )
                 except RuntimeError:  # no home folder to keep a cache in
                     continue

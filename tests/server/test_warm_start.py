@@ -172,6 +172,20 @@ async def test_another_source_name_does_not_share_the_cache(
     assert {article.source for article in moved.catalog.order} == {"renamed"}
 
 
+@pytest.mark.asyncio
+async def test_two_checkouts_serving_one_relative_path_keep_a_cache_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for checkout in ("one", "two"):
+        shutil.copytree(SEEDS, tmp_path / checkout / "content")
+    files = []
+    for checkout in ("one", "two"):
+        monkeypatch.chdir(tmp_path / checkout)
+        await runtime(Path("content")).load()
+        files.append(set(cache_files()))
+    assert len(files[1] - files[0]) == 1, "the second checkout wrote a cache file of its own"
+
+
 WAIT = 20.0  # seconds: a generous bound for CI, not a speed requirement (that is in bench/)
 
 
