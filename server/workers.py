@@ -110,7 +110,7 @@ async def _supervise(
             served = runtime.catalog
             workers.reap()
             workers.fill(count)  # a worker that died is replaced, with the same snapshot
-        workers.stop(wait=True)
+        await workers.finish()
         if admin is not None and admin.task is not None:
             admin.should_exit = True
             await admin.task
@@ -165,22 +165,20 @@ class _Generation:
                 del self.slots[pid]
                 log.warning("newsgraph: worker %d exited (%s)", pid, _status(status))
 
-    def stop(self, wait: bool = False) -> None:
-        """Ask every worker to finish; old generations are reaped without holding the
-        parent up."""
+    def stop(self) -> None:
+        """Ask every worker to finish; an old generation is reaped without holding the parent
+        up."""
         for pid in self.pids:
             _signal(pid, signal.SIGTERM)
-        if wait:
-            deadline = time.monotonic() + STOP_TIMEOUT
-            for pid in self.pids:
-                while not os.waitpid(pid, os.WNOHANG)[0]:
-                    if time.monotonic() > deadline:
-                        _signal(pid, signal.SIGKILL)
-                        os.waitpid(pid, 0)
-                        break
-                    time.sleep(0.05)
-        else:
-            asyncio.get_running_loop().run_in_executor(None, _reap_all, frozenset(self.pids))
+        asyncio.get_running_loop().run_in_executor(None, _reap_all, frozenset(self.pids))
+        self.slots.clear()
+
+    async def finish(self) -> None:
+        """Ask every worker to finish and wait, at most `STOP_TIMEOUT`, for them to exit; the
+        wait runs on a thread, so the parent's heartbeat and its admin app go on meanwhile."""
+        for pid in self.pids:
+            _signal(pid, signal.SIGTERM)
+        await asyncio.to_thread(_wait_all, frozenset(self.pids), time.monotonic() + STOP_TIMEOUT)
         self.slots.clear()
 
 
@@ -188,10 +186,18 @@ class _Worker(uvicorn.Server):
     """A worker's uvicorn server, its loop beating in its slot of the parent's heartbeats."""
 
     heartbeat: tuple[Heartbeats, int]
+    parent: int
 
     async def serve(self, sockets: list[socket.socket] | None = None) -> None:
         async with beating(*self.heartbeat):
             await super().serve(sockets)
+
+    async def on_tick(self, counter: int) -> bool:
+        # A worker whose parent was killed outright would go on serving its snapshot with no
+        # one to reload it or replace it when it dies: it stops as on SIGTERM instead.
+        if os.getppid() != self.parent:
+            self.should_exit = True
+        return await super().on_tick(counter)
 
 
 def _work(
@@ -211,12 +217,27 @@ def _work(
         asyncio.events._set_running_loop(None)
         server = _Worker(uvicorn.Config(app, lifespan="off", **settings))
         server.heartbeat = heartbeat
+        server.parent = os.getppid()
         server.run(sockets=[listener])
         code = 0
     except BaseException:
         log.exception("newsgraph: worker %d failed", os.getpid())
     finally:
         os._exit(code)
+
+
+def _wait_all(pids: frozenset[int], deadline: float) -> None:
+    """Wait for every worker to exit; one still running at `deadline` is killed."""
+    for pid in pids:
+        try:
+            while not os.waitpid(pid, os.WNOHANG)[0]:
+                if time.monotonic() > deadline:
+                    _signal(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    break
+                time.sleep(0.05)
+        except ChildProcessError:  # reaped already, as a worker that died
+            continue
 
 
 def _reap_all(pids: frozenset[int]) -> None:

@@ -77,3 +77,24 @@ def test_a_reload_reaches_every_worker(write_tree: WriteTree, tmp_path: Path) ->
         assert children(process.pid).isdisjoint(first)
     assert process.returncode == 0
     assert not any(Path(f"/proc/{pid}").exists() for pid in first)
+
+
+def _gone(pid: int) -> bool:
+    """The process has exited: no longer there, or a zombie its new parent has not reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return True
+    return stat.rpartition(")")[2].split()[0] == "Z"
+
+
+def test_workers_stop_when_their_parent_is_killed(write_tree: WriteTree, tmp_path: Path) -> None:
+    folder = write_tree({"a.md": front_matter()})
+    config = tmp_path / "newsgraph.yaml"
+    config.write_text("server: {}\n", encoding="utf-8")
+    with workers(folder, config) as (_, process):
+        forked = children(process.pid)
+        assert len(forked) == 2
+        process.kill()  # SIGKILL: the parent cannot stop them itself
+        process.wait(timeout=30)
+        eventually(lambda: all(_gone(pid) for pid in forked), "orphaned workers kept serving")
