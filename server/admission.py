@@ -1,7 +1,8 @@
 """Admission control for GraphQL work: at most `max_running` requests execute at once and at
-most `max_queued` wait; anything past that is answered at once with 503 and `Retry-After`,
-so the requests that are accepted keep a short queue, and the cheap routes (`/healthz`,
-`/-/...`), which do not pass through here, never wait behind GraphQL work."""
+most `max_queued` wait; anything past that, and every request while the event loop runs later
+than `shed_latency` (`newsgraph.server.loop_lateness`), is answered at once with 503 and
+`Retry-After`, so the requests that are accepted keep a short queue, and the cheap routes
+(`/healthz`, `/-/...`), which do not pass through here, never wait behind GraphQL work."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import asyncio
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from newsgraph.server.loop_lateness import LoopLateness
 from newsgraph.server.refusals import OVERLOADED, send_refusal
 
 RETRY_AFTER_SECONDS = 1
@@ -16,11 +18,14 @@ RETRY_AFTER_SECONDS = 1
 
 class Admission:
     """ASGI middleware: a bounded number of requests run, a bounded number wait, the rest
-    are shed."""
+    are shed, and so is every request while the loop runs late."""
 
-    def __init__(self, app: ASGIApp, max_running: int, max_queued: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_running: int, max_queued: int, lateness: LoopLateness
+    ) -> None:
         self.app = app
         self.max_queued = max_queued
+        self.lateness = lateness
         self._slots = asyncio.Semaphore(max(max_running, 1))
         self.waiting = 0
         self.shed = 0
@@ -28,7 +33,8 @@ class Admission:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        if self._slots.locked() and self.waiting >= self.max_queued:
+        full = self._slots.locked() and self.waiting >= self.max_queued
+        if full or self.lateness.overloaded():
             self.shed += 1
             return await send_refusal(
                 scope,

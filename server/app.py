@@ -31,6 +31,7 @@ from newsgraph.server.entrance import GraphQLEntrance, NewsgraphApp
 from newsgraph.server.graphiql import graphiql_files
 from newsgraph.server.introspection import health_view
 from newsgraph.server.limits import RequestLimits, RequestSizes
+from newsgraph.server.loop_lateness import SHED_INTERVAL, LoopLateness
 from newsgraph.server.metrics import Metrics, RequestMetrics
 from newsgraph.server.persisted_queries import AutomaticPersistedQueries
 from newsgraph.server.plugin_manager import PluginError, Plugins
@@ -59,7 +60,13 @@ def summary(ingested: Ingested) -> str:
 def _bounded(endpoint: GraphQLEndpoint, config: Config) -> Admission:
     """The endpoint inside its per-request budget and admission control."""
     budget = RequestBudget(endpoint, Budget(config.request_timeout, config.max_response_bytes))
+<<<<<<< HEAD
     return Admission(budget, config.max_running, config.max_queued)
+=======
+    lateness = LoopLateness(config.shed_latency, SHED_INTERVAL)
+    admission = Admission(budget, config.max_running, config.max_queued, lateness)
+    return BodyFirst(admission)
+>>>>>>> 28c691f (Shed by latency: while the event loop has run later than server.shed_latency (50 ms) for 100 ms, new GraphQL requests are answered 503 OVERLOADED at once (CoDel's rule; an overdue sample counts, so requests that arrived during a stall are shed))
 
 
 def _routes(runtime: Runtime, graphql: ASGIApp, schema: BaseSchema) -> list[BaseRoute]:

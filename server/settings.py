@@ -409,6 +409,11 @@ class ServerSettings(BaseModel):
         description="GraphQL requests waiting to run; more are shed at once with 503 and "
         "Retry-After.",
     )
+    shed_latency: Seconds = Field(
+        default=0.05,
+        description="Seconds the event loop may run late; while it stays later than this for "
+        "100 ms, new GraphQL requests are shed at once with 503 and Retry-After. 0 turns it off.",
+    )
     shutdown_timeout: Seconds = Field(
         default=10.0,
         description="Seconds requests in progress get to finish on SIGTERM before the server "
