@@ -2,14 +2,15 @@
 attack, on loopback.
 
 It measures the rate the server sustains with a few connections, then for `--duration`
-seconds overloads it over 256+ connections (with wrk when it is on PATH, `bench.overload`;
-else from Python, which asks four times that rate and reaches about it) while slow clients
+seconds offers four times that rate over 768 connections (with wrk when it is on PATH, an open
+loop whatever the server answers, `bench.overload`; else from Python, which reaches about the
+server's rate on the same cores) while slow clients
 (partial headers, trickled bodies) hold connections, the attack classes of issue #18 arrive
 (fragment fan-out, similar-article amplification, oversized and malformed bodies) and two
 probers ask `/healthz` every 50 ms: one on the health port (`server.health_port`), one on the
 main port (a third, the control, asks an empty standard-library server in a process of its
 own: what a probe costs on the machine at that moment). It prints one markdown table: the
-rate offered, accepted p99, shed share, client timeouts, `/healthz` p99 on each port (and how
+rate offered and answered, accepted p99, shed share, client timeouts, `/healthz` p99 on each port (and how
 much of it was the TCP connect, beside the kernel's count of listen-queue overflows, so a
 stall in the accept queue tells itself apart from a busy loop), the control's p99, the
 server's RSS before, at its peak and after `--settle` seconds, and, before the overload, how
@@ -40,6 +41,10 @@ from bench.control import control_server
 from bench.loopback import free_port, healthy, serving
 from bench.overload import Overload, available, wrk_overload
 
+# The open loop's connections: enough that a free one waits for each send of four times the
+# sustainable rate while answers take up to ~100 ms, under the server's max_connections (1000)
+# with the slow clients, the witness and the probes beside them.
+CONNECTIONS = 768
 CLIENT_TIMEOUT = 5.0  # a request unanswered this long counts as a client timeout
 SLOW_CLIENTS = 64  # half trickle their headers, half their body
 # Under wrk's overload, a paced Python client of its own measures what an accepted request
@@ -371,19 +376,27 @@ def ms(value: float | None) -> str:
 
 async def overload(
     port: int, rate: float, connections: int, duration: float, tally: Tally
-) -> tuple[str, int, float]:
-    """Overload the server for `duration` seconds over `connections` connections, tallying
-    its answers; which generator did it, the requests it offered and in how many seconds."""
+) -> tuple[str, int, int, float]:
+    """Offer four times `rate` for `duration` seconds over `connections` connections,
+    tallying the answers; which generator did it, the requests it sent, those answered, and
+    in how many seconds."""
     if not available():
         asked = f"Python, asked {4 * rate:.0f} req/s"
         await offered_load(port, 4 * rate, connections, duration, tally)
-        offered = len(tally.latencies) + tally.shed + tally.timeouts + sum(tally.other.values())
-        return asked, offered, duration
+        answered = len(tally.latencies) + tally.shed + sum(tally.other.values())
+        return asked, answered + tally.timeouts, answered, duration
     rng = random.Random(18)
     bodies = [ordinary_body(rng) for _ in range(WRK_BODIES)]
     with tempfile.TemporaryDirectory() as folder:
         wrk = asyncio.to_thread(
-            wrk_overload, port, bodies, connections, duration, CLIENT_TIMEOUT, Path(folder)
+            wrk_overload,
+            port,
+            bodies,
+            4 * rate,
+            connections,
+            duration,
+            CLIENT_TIMEOUT,
+            Path(folder),
         )
         witness = offered_load(port, WITNESS_RATE, WITNESS_CONNECTIONS, duration, tally)
         done: Overload
@@ -396,8 +409,12 @@ async def overload(
         tally.other[status] = tally.other.get(status, 0) + count
     if done.socket_errors:
         tally.other[0] = tally.other.get(0, 0) + done.socket_errors
-    generator = f"wrk, all answers p99 {ms(done.p99)}; a paced witness of {WITNESS_RATE:g} req/s"
-    return generator, done.requests, done.seconds
+    generator = (
+        f"wrk open loop, asked {4 * rate:.0f} req/s, {done.missed} sends missed for want of "
+        f"a free connection, all answers p99 {ms(done.p99)}; "
+        f"a paced witness of {WITNESS_RATE:g} req/s"
+    )
+    return generator, done.sent, done.requests, done.seconds
 
 
 def probe_rows(port: str, probed: Probed) -> list[tuple[str, str, str]]:
@@ -438,7 +455,7 @@ async def attack_run(
         ]
         overloading = asyncio.ensure_future(overload(port, rate, connections, duration, tally))
         await asyncio.gather(overloading, *others)
-        generator, offered, seconds = overloading.result()
+        generator, offered, answered, seconds = overloading.result()
         on_health_port, on_main_port, on_control = await health, await main, await floor
     drops = listen_queue_drops() - drops_before
     await asyncio.sleep(settle)
@@ -460,6 +477,7 @@ async def attack_run(
             f"({offered_rate / rate:.1f}x), {connections} conn. ({generator})",
             "4x",
         ),
+        ("answered (any status)", f"{answered} = {answered / seconds:.0f} req/s", ""),
         ("accepted p99", ms(quantile(tally.latencies, 0.99)), "< 250 ms"),
         ("accepted", str(accepted), ""),
         ("shed (503)", f"{tally.shed} ({tally.shed / max(offered, 1):.0%})", ""),
@@ -480,7 +498,7 @@ async def attack_run(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.hostile", description=__doc__)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of overload")
-    parser.add_argument("--connections", type=int, default=256)
+    parser.add_argument("--connections", type=int, default=CONNECTIONS)
     parser.add_argument("--settle", type=float, default=60.0, help="seconds before the last RSS")
     args = parser.parse_args(argv)
     # The demo content, named as a folder (as in a source checkout), and a health port.

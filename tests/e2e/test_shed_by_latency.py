@@ -54,7 +54,9 @@ HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: newsgraph\r\nConnection: close\r\n\r\
 
 def served(base: str) -> bool:
     headers = {"content-type": "application/json"}
-    return httpx.post(f"{base}/graphql", content=QUERY, headers=headers, timeout=DEADLINE).is_success
+    return httpx.post(
+        f"{base}/graphql", content=QUERY, headers=headers, timeout=DEADLINE
+    ).is_success
 
 
 def test_requests_that_arrive_while_the_loop_stalls_are_shed_and_healthz_is_not(
