@@ -43,6 +43,9 @@ class Admission:
                 OVERLOADED,
                 f"the server is busy; retry after {RETRY_AFTER_SECONDS} s",
                 {"retry-after": str(RETRY_AFTER_SECONDS)},
+                # The body is in (BodyFirst): the connection stays open, so a shed answer
+                # costs the server no new connection when the client retries.
+                close=False,
             )
         self.waiting += 1
         try:

@@ -35,10 +35,13 @@ async def send_refusal(
     code: str,
     message: str,
     headers: Mapping[str, str] | None = None,
+    close: bool = True,
 ) -> None:
-    """Send `refusal(...)` on a raw ASGI channel, asking to close the connection after it;
-    the code is left where the request metrics read it."""
+    """Send `refusal(...)` on a raw ASGI channel, asking to close the connection after it
+    unless `close` is false (the request was read whole, so the connection can carry the
+    next); the code is left where the request metrics read it."""
     scope.setdefault("state", {})[ERROR_CODE] = code
-    response = refusal(status, code, message, {**(headers or {}), "connection": "close"})
+    closing = {"connection": "close"} if close else {}
+    response = refusal(status, code, message, {**(headers or {}), **closing})
     await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
     await send({"type": "http.response.body", "body": response.body})
