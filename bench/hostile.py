@@ -10,9 +10,9 @@ server's rate on the same cores) while slow clients
 probers ask `/healthz` every 50 ms: one on the health port (`server.health_port`), one on the
 main port (a third, the control, asks an empty standard-library server in a process of its
 own: what a probe costs on the machine at that moment). It prints one markdown table: the
-rate offered and answered, accepted p99, shed share, client timeouts, `/healthz` p99 on each port (and how
-much of it was the TCP connect, beside the kernel's count of listen-queue overflows, so a
-stall in the accept queue tells itself apart from a busy loop), the control's p99, the
+rate offered and answered, accepted p99, shed share, client timeouts, `/healthz` p99 on each
+port (and how much of it was the TCP connect, beside the kernel's count of listen-queue
+overflows, so a stall in the accept queue tells itself apart from a busy loop), the control's p99, the
 server's RSS before, at its peak and after `--settle` seconds, and, before the overload, how
 long a query that nearly fills the cost budget holds the event loop; each beside the issue's
 target.
