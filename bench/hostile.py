@@ -2,17 +2,17 @@
 attack, on loopback.
 
 It measures the rate the server sustains with a few connections, then for `--duration`
-seconds offers four times that rate over 768 connections (with wrk when it is on PATH, an open
-loop whatever the server answers, `bench.overload`; else from Python, which reaches about the
-server's rate on the same cores) while slow clients
-(partial headers, trickled bodies) hold connections, the attack classes of issue #18 arrive
-(fragment fan-out, similar-article amplification, oversized and malformed bodies) and two
-probers ask `/healthz` every 50 ms: one on the health port (`server.health_port`), one on the
-main port (a third, the control, asks an empty standard-library server in a process of its
-own: what a probe costs on the machine at that moment). It prints one markdown table: the
-rate offered and answered, accepted p99, shed share, client timeouts, `/healthz` p99 on each
-port (and how much of it was the TCP connect, beside the kernel's count of listen-queue
-overflows, so a stall in the accept queue tells itself apart from a busy loop), the control's p99, the
+seconds offers four times that rate over 768 connections (with wrk when it is on PATH, an
+open loop whatever the server answers, `bench.overload`; else from Python, which reaches
+about the server's rate on the same cores) while slow clients (partial headers, trickled
+bodies) hold connections, the attack classes of issue #18 arrive (fragment fan-out,
+similar-article amplification, oversized and malformed bodies) and two probers ask
+`/healthz` every 50 ms: one on the health port (`server.health_port`), one on the main port
+(a third, the control, asks an empty standard-library server in a process of its own: what a
+probe costs on the machine at that moment). It prints one markdown table: the rate offered
+and answered, accepted p99, shed share, client timeouts, `/healthz` p99 on each port (and
+how much of it was the TCP connect, beside the kernel's count of listen-queue overflows, so
+a stall in the accept queue tells itself apart from a busy loop), the control's p99, the
 server's RSS before, at its peak and after `--settle` seconds, and, before the overload, how
 long a query that nearly fills the cost budget holds the event loop; each beside the issue's
 target.
