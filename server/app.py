@@ -60,13 +60,8 @@ def summary(ingested: Ingested) -> str:
 def _bounded(endpoint: GraphQLEndpoint, config: Config) -> Admission:
     """The endpoint inside its per-request budget and admission control."""
     budget = RequestBudget(endpoint, Budget(config.request_timeout, config.max_response_bytes))
-<<<<<<< HEAD
-    return Admission(budget, config.max_running, config.max_queued)
-=======
     lateness = LoopLateness(config.shed_latency, SHED_INTERVAL)
-    admission = Admission(budget, config.max_running, config.max_queued, lateness)
-    return BodyFirst(admission)
->>>>>>> 28c691f (Shed by latency: while the event loop has run later than server.shed_latency (50 ms) for 100 ms, new GraphQL requests are answered 503 OVERLOADED at once (CoDel's rule; an overdue sample counts, so requests that arrived during a stall are shed))
+    return Admission(budget, config.max_running, config.max_queued, lateness)
 
 
 def _routes(runtime: Runtime, graphql: ASGIApp, schema: BaseSchema) -> list[BaseRoute]:
