@@ -11,9 +11,19 @@ import asyncio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from newsgraph.server.loop_lateness import LoopLateness
-from newsgraph.server.refusals import OVERLOADED, send_refusal
+from newsgraph.server.refusals import OVERLOADED, refusal, send_made
 
 RETRY_AFTER_SECONDS = 1
+# Made once: under overload the shed answer is the one sent most, and making it (a dict,
+# orjson, Starlette's headers) cost as much as an answer from the response cache. The body is
+# in (BodyFirst, or the entrance's read), so the connection stays open and a client's retry
+# costs the server no new connection.
+SHED = refusal(
+    503,
+    OVERLOADED,
+    f"the server is busy; retry after {RETRY_AFTER_SECONDS} s",
+    {"retry-after": str(RETRY_AFTER_SECONDS)},
+)
 
 
 class Admission:
@@ -36,17 +46,7 @@ class Admission:
         full = self._slots.locked() and self.waiting >= self.max_queued
         if full or self.lateness.overloaded():
             self.shed += 1
-            return await send_refusal(
-                scope,
-                send,
-                503,
-                OVERLOADED,
-                f"the server is busy; retry after {RETRY_AFTER_SECONDS} s",
-                {"retry-after": str(RETRY_AFTER_SECONDS)},
-                # The body is in (BodyFirst): the connection stays open, so a shed answer
-                # costs the server no new connection when the client retries.
-                close=False,
-            )
+            return await send_made(scope, send, OVERLOADED, SHED)
         self.waiting += 1
         try:
             await self._slots.acquire()

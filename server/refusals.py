@@ -35,13 +35,22 @@ async def send_refusal(
     code: str,
     message: str,
     headers: Mapping[str, str] | None = None,
-    close: bool = True,
 ) -> None:
-    """Send `refusal(...)` on a raw ASGI channel, asking to close the connection after it
-    unless `close` is false (the request was read whole, so the connection can carry the
-    next); the code is left where the request metrics read it."""
+    """Send `refusal(...)` on a raw ASGI channel, asking to close the connection after it;
+    the code is left where the request metrics read it."""
+    response = refusal(status, code, message, {**(headers or {}), "connection": "close"})
+    await send_made(scope, send, code, response)
+
+
+async def send_made(scope: Scope, send: Send, code: str, response: Response) -> None:
+    """Send a refusal made beforehand (one sent often, made once), its code left where the
+    request metrics read it."""
     scope.setdefault("state", {})[ERROR_CODE] = code
-    closing = {"connection": "close"} if close else {}
-    response = refusal(status, code, message, {**(headers or {}), **closing})
-    await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": list(response.raw_headers),
+        }
+    )
     await send({"type": "http.response.body", "body": response.body})
