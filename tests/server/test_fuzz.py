@@ -66,7 +66,10 @@ class Running:
 
 @pytest.fixture(scope="module")
 def running() -> Iterator[Running]:
-    started = Running(create_app(Config(sources=folder_sources([SEEDS]))))
+    # No shedding by latency: hypothesis generates each example on the loop the app runs on,
+    # between two requests, which looks to the app like a loop running late.
+    config = Config(sources=folder_sources([SEEDS]), shed_latency=0)
+    started = Running(create_app(config))
     yield started
     started.close()
 
