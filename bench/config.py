@@ -1,9 +1,6 @@
 """How the benchmark configures newsgraph: one YAML-folder source and the builtin plugins only,
-so plugins installed in the environment (an enricher, say) are not what gets measured; no
-load deadline, since a slow load is a result to report, not a failure; and no shedding by
-latency: the in-process benchmark is one client that measures what each request costs, and
-its own work between requests (loading a corpus, timing a query on the loop) would look like
-a late loop and have its next request shed."""
+so plugins installed in the environment (an enricher, say) are not what gets measured; and no
+load deadline, since a slow load is a result to report, not a failure."""
 
 from __future__ import annotations
 
@@ -17,10 +14,7 @@ LOAD_TIMEOUT = 3600.0
 
 def bench_config(folder: Path) -> Config:
     return Config(
-        sources=folder_sources([folder]),
-        load_plugins=frozenset(),
-        source_timeout=LOAD_TIMEOUT,
-        shed_latency=0,
+        sources=folder_sources([folder]), load_plugins=frozenset(), source_timeout=LOAD_TIMEOUT
     )
 
 

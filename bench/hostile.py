@@ -500,11 +500,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of overload")
     parser.add_argument("--connections", type=int, default=CONNECTIONS)
     parser.add_argument("--settle", type=float, default=60.0, help="seconds before the last RSS")
+    parser.add_argument(
+        "--shed-latency",
+        type=float,
+        default=0.0,
+        help="the server's shed_latency (seconds; 0, its default, sheds by concurrency only)",
+    )
     args = parser.parse_args(argv)
     # The demo content, named as a folder (as in a source checkout), and a health port.
     command = [sys.executable, "-m", "newsgraph.server.cli", "serve", str(ROOT / "seeds")]
     health_port = free_port()
-    environment = {"NEWSGRAPH_HEALTH_PORT": str(health_port)}
+    environment = {
+        "NEWSGRAPH_HEALTH_PORT": str(health_port),
+        "NEWSGRAPH_SHED_LATENCY": str(args.shed_latency),
+    }
     with serving([*command, "--log-level=warning"], environment) as server:
         healthy(server)
         run = attack_run(

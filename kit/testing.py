@@ -36,12 +36,9 @@ def make_app(
 
     Installed (entry-point) plugins are left out unless `installed` is true, so a test sees
     only what it names. `server` takes `Config` fields such as `source_timeout`; watching
-    sources for changes is off unless `watch=True` is given, and so is shedding by latency
-    unless `shed_latency` is (a test's own pauses between requests, or the machine being
-    busy, would look like a late event loop and shed its next request).
+    sources for changes is off unless `watch=True` is given.
     """
     server.setdefault("watch", False)
-    server.setdefault("shed_latency", 0)
     plugin_settings = {name: dict(block) for name, block in (settings or {}).items()}
     config = Config(sources=tuple(sources), plugins=plugin_settings, **server)
     registry = load_plugins(None if installed else frozenset(), extra=plugins)

@@ -66,10 +66,7 @@ class Running:
 
 @pytest.fixture(scope="module")
 def running() -> Iterator[Running]:
-    # No shedding by latency: hypothesis generates each example on the loop the app runs on,
-    # between two requests, which looks to the app like a loop running late.
-    config = Config(sources=folder_sources([SEEDS]), shed_latency=0)
-    started = Running(create_app(config))
+    started = Running(create_app(Config(sources=folder_sources([SEEDS]))))
     yield started
     started.close()
 
