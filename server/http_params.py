@@ -30,6 +30,9 @@ class Params:
     document_id: str | None  # the persisted-documents proposal's `documentId`
 
 
+_PARAMETERS = frozenset({"query", "operationName", "variables", "extensions", "documentId"})
+
+
 def request_key(method: str, raw: bytes) -> bytes:
     """What identifies a request: GET (and HEAD) by its query string, POST by its body."""
     return (POST if method == "POST" else GET) + raw
@@ -39,7 +42,13 @@ def parse_params(key: bytes) -> Params:
     """The parameters in a request key; `RequestError` (400) when they are malformed."""
     if key.startswith(GET):
         raw = key[len(GET) :].decode("latin-1")
-        fields: dict[str, object] = dict(parse_qsl(raw, keep_blank_values=True))
+        fields: dict[str, object] = {}
+        for name, value in parse_qsl(raw, keep_blank_values=True):
+            # Which of two queries was meant cannot be told; other parameters (a cache buster,
+            # say) are not ours to refuse.
+            if name in fields and name in _PARAMETERS:
+                raise _bad(f"`{name}` is given more than once")
+            fields[name] = value
         for name in ("variables", "extensions"):
             text = fields.get(name)
             fields[name] = _json(text, name) if isinstance(text, str) and text else None

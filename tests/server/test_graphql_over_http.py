@@ -173,6 +173,19 @@ async def test_malformed_parameters_are_400_whatever_the_client_accepts() -> Non
 
 
 @pytest.mark.asyncio
+async def test_a_parameter_given_twice_in_a_get_is_400_but_not_a_foreign_one() -> None:
+    twice = "query=%7B__typename%7D&query=%7Bsnapshot%7Bversion%7D%7D"
+    async with client(seeds_app()) as http:
+        refused = await http.get(f"/graphql?{twice}")
+        busted = await http.get("/graphql?query=%7B__typename%7D&_=1&_=2")
+    assert refused.status_code == 400
+    [error] = refused.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert "`query` is given more than once" in error["message"]
+    assert busted.json() == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.asyncio
 async def test_several_operations_run_only_the_one_named() -> None:
     query = "query A { __typename } query B { topics { id } }"
     named = await post({"query": query, "operationName": "A"})
