@@ -189,8 +189,8 @@ def decode_cursor(cursor: str, orders: Sequence[Order]) -> Cursor:
     invalid = CursorError(f"invalid cursor {_shown(cursor)}")
     try:
         version, name, values, article_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError, binascii.Error, UnicodeError):
-        raise invalid from None
+    except (ValueError, TypeError, binascii.Error, UnicodeError, RecursionError):
+        raise invalid from None  # RecursionError: a cursor of thousands of nested lists
     if version != "v2" or not isinstance(values, list) or not isinstance(article_id, str):
         raise invalid
     if name != _order_name(orders):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import itertools
 import random
 from collections import Counter
@@ -325,6 +326,8 @@ NEWEST = (Order(SortField.PUBLISHED_DATE_TIME),)
         encode_cursor(NEWEST, ["2024-01-01T00:00:00"], "x"),  # no time zone
         encode_cursor(NEWEST, ["yesterday"], "x"),
         encode_cursor(NEWEST, [], "x"),
+        # Nested deeper than the JSON decoder recurses (RecursionError, not ValueError).
+        base64.urlsafe_b64encode(b"[" * 5000 + b"]" * 5000).decode(),
     ],
 )
 def test_foreign_cursors_are_refused(cursor: str) -> None:
