@@ -15,16 +15,15 @@ adds middleware (it sees them all).
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from newsgraph.server.body_first import read_body, replay
 from newsgraph.server.cors import BrowserCORS
 from newsgraph.server.limits import Refused, RequestSizes, check_head, limited
-from newsgraph.server.metrics import ERROR_CODE, Metrics
+from newsgraph.server.metrics import Metrics
 
 PATH = "/graphql"
 _METHODS = frozenset({"GET", "HEAD", "POST"})
@@ -52,24 +51,7 @@ class GraphQLEntrance:
         return scope["type"] == "http" and scope["path"] == PATH and scope["method"] in _METHODS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        status = 500  # if the app raises before it answers (the server then sends a 500)
-        started = time.perf_counter()
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        metrics = self.metrics
-        metrics.in_flight += 1
-        try:
-            await self._inside(scope, receive, sending)
-        finally:
-            metrics.in_flight -= 1
-            code = scope.get("state", {}).get(ERROR_CODE, "")
-            seconds = time.perf_counter() - started
-            metrics.record(PATH, scope["method"], status, code, seconds)
+        await self.metrics.measured(self._inside, scope, receive, send, _graphql_route)
 
     async def _enter(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -81,6 +63,10 @@ class GraphQLEntrance:
             return await refused.send(scope, send)
         if body is not None:  # else the client went away before its body arrived
             await self.graphql(scope, replay(body, receive), send)
+
+
+def _graphql_route(scope: Scope) -> str:
+    return PATH
 
 
 class NewsgraphApp(Starlette):

@@ -9,7 +9,7 @@ the response cache, which path answered) is read when the metrics are scraped.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import (
@@ -67,6 +67,34 @@ class Metrics:
         counted.inc()
         timed.observe(seconds)
 
+    async def measured(
+        self,
+        app: ASGIApp,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        route: Callable[[Scope], str],
+    ) -> None:
+        """Run `app` on one HTTP request, then count and time it under the route that `route`
+        names once the request is done (Starlette's routing sets it meanwhile)."""
+        status = 500  # if the app raises before it answers (the server then sends a 500)
+        started = time.perf_counter()
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        self.in_flight += 1
+        try:
+            await app(scope, receive, sending)
+        finally:
+            self.in_flight -= 1
+            code = scope.get("state", {}).get(ERROR_CODE, "")
+            seconds = time.perf_counter() - started
+            self.record(route(scope), scope["method"], status, code, seconds)
+
     def watch(self, runtime: Runtime, cache: ResponseCache, answered: dict[str, int]) -> None:
         """Read the runtime's and the endpoint's own counts at every scrape."""
         self.registry.register(_RuntimeCollector(runtime, cache, answered))
@@ -84,24 +112,11 @@ class RequestMetrics:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status = 500  # if the app raises before it answers
-        started = time.perf_counter()
+        await self.metrics.measured(self.app, scope, receive, send, _matched_route)
 
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
 
-        self.metrics.in_flight += 1
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            self.metrics.in_flight -= 1
-            route = getattr(scope.get("route"), "path", "unmatched")
-            code = scope.get("state", {}).get(ERROR_CODE, "")
-            seconds = time.perf_counter() - started
-            self.metrics.record(route, scope["method"], status, code, seconds)
+def _matched_route(scope: Scope) -> str:
+    return getattr(scope.get("route"), "path", "unmatched")
 
 
 class _RuntimeCollector(Collector):

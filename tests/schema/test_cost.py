@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -14,7 +13,6 @@ from newsgraph.schema.cost import ASSUMED_LIST_SIZE, Measure, measure, operation
 from newsgraph.schema.limits import Limits
 from newsgraph.server.app import create_app
 from newsgraph.server.config import Config, folder_sources
-from newsgraph.server.runtime import Runtime
 from newsgraph.testing import client as running
 from tests.conftest import SEEDS
 
@@ -37,13 +35,6 @@ def fan_out(levels: int) -> str:
     return f"{{ articles(first: 1) {{ edges {{ node {{ ...F{levels} }} }} }} }}\n" + "\n".join(
         fragments
     )
-
-
-@pytest.fixture(scope="module")
-def context() -> Context:
-    runtime = Runtime(Config(sources=folder_sources([SEEDS])))
-    asyncio.run(runtime.load())
-    return Context(catalog=runtime.catalog)
 
 
 def test_page_sizes_multiply_what_each_edge_holds() -> None:

@@ -14,9 +14,6 @@ from newsgraph.engine.model import Article
 from newsgraph.schema.build import build_schema
 from newsgraph.schema.context import Context
 from newsgraph.schema.extend import ArticleField, SchemaAddition
-from newsgraph.server.config import Config, folder_sources
-from newsgraph.server.runtime import Runtime
-from tests.conftest import SEEDS
 
 
 def _failing(error: Exception) -> Any:
@@ -44,13 +41,6 @@ SCHEMA = build_schema(
         )
     ]
 )
-
-
-@pytest.fixture(scope="module")
-def context() -> Context:
-    runtime = Runtime(Config(sources=folder_sources([SEEDS])))
-    asyncio.run(runtime.load())
-    return Context(catalog=runtime.catalog)
 
 
 CODES = [

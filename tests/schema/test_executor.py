@@ -27,17 +27,10 @@ from newsgraph.schema.executor import Executor
 from newsgraph.schema.limits import Limits
 from newsgraph.server.config import Config, folder_sources
 from newsgraph.server.runtime import Runtime
-from tests.conftest import SEEDS, WriteTree, front_matter
+from tests.conftest import WriteTree, front_matter
 
 SCHEMA = build_schema()
 EXECUTOR = Executor(SCHEMA, Limits())
-
-
-@pytest.fixture(scope="module")
-def context() -> Context:
-    runtime = Runtime(Config(sources=folder_sources([SEEDS])))
-    asyncio.run(runtime.load())
-    return Context(catalog=runtime.catalog)
 
 
 def reference(query: str, variables: dict[str, Any], context: Context) -> Any:

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 
 import orjson
-import pytest
 
 from newsgraph.schema.build import build_schema
 from newsgraph.schema.context import Context
 from newsgraph.schema.executor import Executor
 from newsgraph.schema.limits import Limits
-from newsgraph.server.config import Config, folder_sources
-from newsgraph.server.runtime import Runtime
-from tests.conftest import SEEDS
 
 SCHEMA = build_schema()
-
-
-@pytest.fixture(scope="module")
-def context() -> Context:
-    runtime = Runtime(Config(sources=folder_sources([SEEDS])))
-    asyncio.run(runtime.load())
-    return Context(catalog=runtime.catalog)
 
 
 def query(variant: int) -> str:

@@ -29,11 +29,6 @@ def load() -> Context:
     return Context(catalog=runtime.catalog)
 
 
-@pytest.fixture(scope="module")
-def context() -> Context:
-    return load()
-
-
 def execute(context: Context, query: str, **variables: Any) -> Any:
     return SCHEMA.execute_sync(query, variable_values=variables, context_value=context)
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import base64
 from typing import Any
 
@@ -9,18 +8,8 @@ import pytest
 from newsgraph.schema.build import SDL_PATH, build_schema, sdl
 from newsgraph.schema.context import Context
 from newsgraph.schema.limits import Limits
-from newsgraph.server.config import Config, folder_sources
-from newsgraph.server.runtime import Runtime
-from tests.conftest import SEEDS
 
 SCHEMA = build_schema()
-
-
-@pytest.fixture(scope="module")
-def context() -> Context:
-    runtime = Runtime(Config(sources=folder_sources([SEEDS])))
-    asyncio.run(runtime.load())
-    return Context(catalog=runtime.catalog)
 
 
 def run(context: Context, query: str, **variables: Any) -> dict[str, Any]:

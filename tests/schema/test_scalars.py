@@ -12,7 +12,7 @@ from newsgraph.schema.build import build_schema, sdl
 from newsgraph.schema.context import Context
 from newsgraph.server.config import Config, folder_sources
 from newsgraph.server.runtime import Runtime
-from tests.conftest import SEEDS, WriteTree, front_matter
+from tests.conftest import WriteTree, front_matter
 
 SCHEMA = build_schema()
 RFC_3339 = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
@@ -22,11 +22,6 @@ def catalog_context(folder: Any) -> Context:
     runtime = Runtime(Config(sources=folder_sources([folder])))
     asyncio.run(runtime.load())
     return Context(catalog=runtime.catalog)
-
-
-@pytest.fixture(scope="module")
-def context() -> Context:
-    return catalog_context(SEEDS)
 
 
 def execute(context: Context, query: str, **variables: Any) -> Any:

@@ -15,7 +15,6 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from newsgraph.plugin_api import (
     Article,
@@ -34,6 +33,7 @@ from newsgraph.server.config import SourceConfig
 from newsgraph.server.plugin_manager import PluginError
 from newsgraph.testing import client, execute, make_app, run_source
 from tests.conftest import SEEDS
+from tests.server.test_entrance import Stamp
 
 SEED_SOURCE = SourceConfig("yaml_folder", "seeds", {"path": str(SEEDS)})
 
@@ -301,18 +301,6 @@ async def test_hook_register_routes() -> None:
 
 @pytest.mark.asyncio
 async def test_hook_register_middleware() -> None:
-    class Stamp:
-        def __init__(self, app: ASGIApp) -> None:
-            self.app = app
-
-        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-            async def stamped(message: Any) -> None:
-                if message["type"] == "http.response.start":
-                    message["headers"] = [*message["headers"], (b"x-stamp", b"yes")]
-                await send(message)
-
-            await self.app(scope, receive, stamped)
-
     app = make_app(("stamp", plugin(register_middleware=lambda: [Middleware(Stamp)])))
     async with client(app) as http:
         assert (await http.get("/healthz")).headers["x-stamp"] == "yes"
