@@ -31,11 +31,12 @@ from newsgraph.server.settings import (
 from newsgraph.server.settings_errors import problems
 
 
-def _bundled_content(folder: Path) -> Path:
+def _bundled_content() -> Path:
     """The folder of the demo content that ships inside the package, so `newsgraph serve`
     works from any folder. An editable install holds links to the files of the source tree's
     `seeds/` instead, and a `yaml_folder` follows no link out of its folder: there, the folder
     the links point into is served."""
+    folder = Path(newsgraph.__file__).parent / "seeds"
     sample = next((path for path in sorted(folder.rglob("*")) if path.is_file()), None)
     if sample is None or not sample.is_symlink():
         return folder
@@ -43,7 +44,6 @@ def _bundled_content(folder: Path) -> Path:
     return sample.resolve().parents[depth - 1]
 
 
-DEFAULT_CONTENT = _bundled_content(Path(newsgraph.__file__).parent / "seeds")
 DEFAULT_CONFIG_FILE = Path("newsgraph.yaml")
 CONFIG_VARIABLE = "NEWSGRAPH_CONFIG"
 # The parts of the file where a value may be given as {"$env": NAME}.
@@ -71,7 +71,8 @@ def folder_sources(paths: Sequence[str | Path]) -> tuple[SourceConfig, ...]:
 
 def default_config() -> Config:
     """With no configuration at all, serve the bundled demo content."""
-    return Config(sources=folder_sources([DEFAULT_CONTENT]))
+    # Found here, not at import: every command imports this module, few serve the demo.
+    return Config(sources=folder_sources([_bundled_content()]))
 
 
 def resolve_secrets(value: object, where: str, environ: Mapping[str, str]) -> object:
@@ -162,7 +163,6 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
 
 
 __all__ = [
-    "DEFAULT_CONTENT",
     "Config",
     "ConfigError",
     "SourceConfig",
