@@ -2,7 +2,7 @@
 
 Liveness (`/healthz`) only says the process answers. Readiness says the content is there: the
 first load has finished, every configured source has loaded at least once, and (unless
-`server.ready_when_empty` is set) some article is visible.
+`server.ready_when_empty` is set) some article is visible; and the server is not shutting down.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from newsgraph.server.runtime import Runtime
 
 def not_ready(runtime: Runtime) -> list[str]:
     """Every reason the app is not ready; empty when it is."""
+    if runtime.stopping:
+        return ["the server is shutting down"]
     if not runtime.loaded:
         return ["content has not loaded yet"]
     reasons = [

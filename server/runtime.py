@@ -130,6 +130,9 @@ class Runtime:
         self._rebuilding = asyncio.Lock()
         self.ingested = self._built
         self.loaded = False  # True once the first load has finished: /readyz waits for it
+        # True once the server has been told to stop: /readyz fails while it drains, so load
+        # balancers stop sending before its port closes.
+        self.stopping = False
         self.load_count = 0
         self.load_seconds = 0.0
         self._content_hash = ContentHasher()

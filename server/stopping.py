@@ -1,4 +1,5 @@
-"""uvicorn's server, told about subscriptions: asked to stop, it first completes every open
+"""uvicorn's server, told about readiness and subscriptions: asked to stop, it fails `/readyz`
+at once (so load balancers stop sending while it drains) and first completes every open
 subscription (WebSocket operations get `complete`, SSE streams `event: complete`), so that
 long-lived streams end cleanly instead of holding the shutdown up until they are cut."""
 
@@ -24,6 +25,8 @@ class Server(uvicorn.Server):
         await super().serve(sockets)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # A plain flag, safe to set here; the next heartbeat posts it to the health port.
+        self.runtime.stopping = True
         # A signal handler runs between any two bytecodes: hand the work to the loop.
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self.runtime.feed.close)

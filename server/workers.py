@@ -72,9 +72,14 @@ async def _supervise(
     count = config.workers
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
     runtime: Runtime = app.state.runtime
+
+    def stop() -> None:
+        runtime.stopping = True  # /readyz fails while the workers drain
+        stopping.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop)
     parent = heartbeats.slot()
     workers: _Generation | None = None
 

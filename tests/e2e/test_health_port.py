@@ -46,11 +46,35 @@ def extend_schema():
 """
 
 
-def install_plugin(folder: Path, seconds: float) -> Path:
-    """A `newsgraph` entry point whose resolver holds the loop `seconds`; the file it touches
-    when it starts."""
+# Asleep, not busy: a plain resolver runs on a worker thread, so the loop stays free (and
+# beats) while this request is in flight, until the test creates the release file.
+WAITING_PLUGIN = """
+import time
+from pathlib import Path
+
+from newsgraph.plugin_api import ArticleField, SchemaAddition, hookimpl
+
+def hold(article):
+    Path({marker!r}).touch()
+    end = time.monotonic() + 60
+    while not Path({release!r}).exists() and time.monotonic() < end:
+        time.sleep(0.05)
+    return 1
+
+@hookimpl
+def extend_schema():
+    return SchemaAddition(article_fields=[ArticleField(name="hold", type="Int", resolve=hold)])
+"""
+
+
+def install_plugin(folder: Path, seconds: float, source: str = PLUGIN) -> Path:
+    """A `newsgraph` entry point whose resolver holds the loop `seconds` (or, with
+    `WAITING_PLUGIN`, waits for a file named `release` beside it); the file it touches when it
+    starts."""
     marker = folder / "holding"
-    (folder / "ng_hold.py").write_text(PLUGIN.format(marker=str(marker), seconds=seconds))
+    release = folder / "release"
+    code = source.format(marker=str(marker), seconds=seconds, release=str(release))
+    (folder / "ng_hold.py").write_text(code)
     info = folder / "newsgraph_hold-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: newsgraph-hold\nVersion: 1.0\n")
@@ -157,6 +181,21 @@ def test_the_health_port_closes_on_sigterm(workers: str, tmp_path: Path) -> None
         assert process.wait(timeout=30) in (0, -signal.SIGTERM)
     # The health process goes with the server (within a tenth of a second of it).
     eventually(lambda: status(f"{probe}/healthz") is None, "the health port stayed open")
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_readiness_fails_as_soon_as_shutdown_begins(workers: str, tmp_path: Path) -> None:
+    marker = install_plugin(tmp_path, seconds=0, source=WAITING_PLUGIN)
+    with server(tmp_path, "shutdown_timeout: 60", "--workers", workers) as (base, probe, process):
+        with holding(base, marker) as answer:
+            process.terminate()
+            eventually(lambda: status(f"{probe}/readyz") == 503, "/readyz stayed 200")
+            assert not answer.done()  # refused while the request in flight still drains
+            ready = httpx.get(f"{probe}/readyz", timeout=DEADLINE).json()
+            assert ready == {"status": "not ready", "reasons": ["the server is shutting down"]}
+            assert status(f"{probe}/healthz") == 200  # alive all the same
+            (tmp_path / "release").touch()
+        assert process.wait(timeout=30) in (0, -signal.SIGTERM)
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])

@@ -90,6 +90,19 @@ async def test_readyz_passes_once_every_source_has_loaded_articles() -> None:
 
 
 @pytest.mark.asyncio
+async def test_readyz_fails_once_the_server_is_stopping() -> None:
+    # What `newsgraph serve` sets on SIGTERM (tests/e2e/test_health_port.py sends it).
+    app = make_app(sources=[folder(SEEDS, "seeds")])
+    async with client(app) as http:
+        app.state.runtime.stopping = True
+        ready = await http.get("/readyz")
+        alive = await http.get("/healthz")
+    assert ready.status_code == 503
+    assert ready.json()["reasons"] == ["the server is shutting down"]
+    assert alive.status_code == 200
+
+
+@pytest.mark.asyncio
 async def test_readyz_fails_before_content_has_loaded() -> None:
     app = make_app(sources=[folder(SEEDS, "seeds")])
     # No lifespan: the app answers, but nothing has loaded.
