@@ -23,12 +23,15 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NoReturn
 
 from newsgraph.server.config import Config
+from newsgraph.server.errors import BAD_REQUEST, METHOD_NOT_ALLOWED
 from newsgraph.server.heartbeat import Heartbeats
 from newsgraph.server.listening import listening
+from newsgraph.server.refusals import HEADERS_TOO_LARGE, refusal_body
 
 # Probes answered at once; a connection beyond them is closed unanswered, so a flood of
 # connections to this port cannot start threads without end.
@@ -39,6 +42,14 @@ PROBE_TIMEOUT = 2.0
 # Seconds between the health process's looks for its server, which may end without stopping
 # it: uvicorn ends its process by re-raising the SIGTERM it caught, once it has shut down.
 ORPHAN_CHECK = 0.1
+ALLOWED = "GET, HEAD"
+NOT_FOUND = "NOT_FOUND"
+# The code of each refusal the standard handler makes itself (any other is a BAD_REQUEST).
+_PROBLEMS: dict[int, str] = {
+    HTTPStatus.METHOD_NOT_ALLOWED: METHOD_NOT_ALLOWED,
+    HTTPStatus.REQUEST_URI_TOO_LONG: HEADERS_TOO_LARGE,
+    HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE: HEADERS_TOO_LARGE,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,14 +92,34 @@ class _Probe(BaseHTTPRequestHandler):
         elif path == "/readyz":
             status, body = self.server.health.readiness()
         else:
-            status, body = 404, {"status": "not found", "paths": ["/healthz", "/readyz"]}
-        data = json.dumps(body).encode()
+            message = f"{path} is not here: this port answers /healthz and /readyz"
+            self._send(404, refusal_body(NOT_FOUND, message))
+            return
+        self._send(status, json.dumps(body).encode())
+
+    do_HEAD = do_GET  # `_send` leaves the body out
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The standard handler's own refusals (a broken request line, headers too long, a
+        method with no `do_` handler, which it calls 501) as the main port's JSON errors."""
+        headers: dict[str, str] = {}
+        if code == HTTPStatus.NOT_IMPLEMENTED:
+            code, headers["Allow"] = HTTPStatus.METHOD_NOT_ALLOWED, ALLOWED
+            message = f"{self.command} is not allowed here: use {ALLOWED}"
+        self.close_connection = True
+        problem = _PROBLEMS.get(code, BAD_REQUEST)
+        self._send(code, refusal_body(problem, message or HTTPStatus(code).phrase), headers)
+
+    def _send(self, status: int, data: bytes, headers: Mapping[str, str] | None = None) -> None:
+        """Answer with JSON; to HEAD, with the headers of the GET and no body."""
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        for name, value in {**(headers or {}), "Content-Type": "application/json"}.items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: a probe every few seconds would fill the log with nothing to act on."""

@@ -18,14 +18,17 @@ OVERLOADED = "OVERLOADED"
 RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
 
 
+def refusal_body(code: str, message: str) -> bytes:
+    """The JSON of a refusal: `{"errors": [{"message", "extensions": {"code"}}]}`."""
+    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+
+
 def refusal(
     status: int, code: str, message: str, headers: Mapping[str, str] | None = None
 ) -> Response:
-    """A JSON GraphQL error response: `{"errors": [{"message", "extensions": {"code"}}]}`."""
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    return Response(
-        orjson.dumps(body), status_code=status, headers=headers, media_type="application/json"
-    )
+    """A JSON GraphQL error response with `refusal_body(code, message)`."""
+    body = refusal_body(code, message)
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 
 async def send_refusal(

@@ -10,12 +10,11 @@ import math
 from collections.abc import Coroutine
 from typing import Any
 
-import orjson
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from newsgraph.server.config import Config
-from newsgraph.server.refusals import HEADERS_TOO_LARGE, REQUEST_TIMEOUT
+from newsgraph.server.refusals import HEADERS_TOO_LARGE, REQUEST_TIMEOUT, refusal_body
 
 # The exact header limit (431 with a JSON error) is the ASGI middleware's; this one only stops
 # a connection from buffering headers without end.
@@ -117,7 +116,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._refuse(408, REQUEST_TIMEOUT, message)
 
     def _refuse(self, status: int, code: str, message: str) -> None:
-        body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+        body = refusal_body(code, message)
         reason = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}[status]
         head = (
             b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
