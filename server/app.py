@@ -12,7 +12,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp
 from strawberry.schema.base import BaseSchema
@@ -28,14 +28,16 @@ from newsgraph.server.config import Config, load_config
 from newsgraph.server.cors import cors_middleware, cors_options
 from newsgraph.server.endpoint import GraphQLEndpoint
 from newsgraph.server.entrance import GraphQLEntrance, NewsgraphApp
+from newsgraph.server.errors import METHOD_NOT_ALLOWED
 from newsgraph.server.graphiql import graphiql_files
 from newsgraph.server.introspection import health_view
 from newsgraph.server.limits import RequestLimits, RequestSizes
 from newsgraph.server.loop_lateness import SHED_INTERVAL, LoopLateness
-from newsgraph.server.metrics import Metrics, RequestMetrics
+from newsgraph.server.metrics import ERROR_CODE, Metrics, RequestMetrics
 from newsgraph.server.persisted_queries import AutomaticPersistedQueries
 from newsgraph.server.plugin_manager import PluginError, Plugins
 from newsgraph.server.readiness import not_ready
+from newsgraph.server.refusals import refusal
 from newsgraph.server.runtime import Runtime
 from newsgraph.server.site_routes import routes as static_routes
 from newsgraph.server.sse import SSEEndpoint
@@ -62,6 +64,17 @@ def _bounded(endpoint: GraphQLEndpoint, config: Config) -> Admission:
     budget = RequestBudget(endpoint, Budget(config.request_timeout, config.max_response_bytes))
     lateness = LoopLateness(config.shed_latency, SHED_INTERVAL)
     return Admission(budget, config.max_running, config.max_queued, lateness)
+
+
+async def _method_not_allowed(request: Request, refused: Exception) -> Response:
+    """Starlette's 405 (a route asked with a method it does not take: `PUT /graphql`) as a
+    coded JSON error, as every other refusal is, keeping its `Allow`."""
+    # Starlette keeps a route's methods in a set: sorted, the header is the same every time.
+    headers = getattr(refused, "headers", None) or {}
+    allowed = ", ".join(sorted(headers.get("Allow", "").split(", ")))
+    message = f"{request.method} is not allowed on {request.url.path}: use {allowed}"
+    request.scope.setdefault("state", {})[ERROR_CODE] = METHOD_NOT_ALLOWED
+    return refusal(405, METHOD_NOT_ALLOWED, message, {**headers, "Allow": allowed})
 
 
 def _routes(runtime: Runtime, graphql: ASGIApp, schema: BaseSchema) -> list[BaseRoute]:
@@ -184,6 +197,7 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
             *plugin_middleware,
         ],
         lifespan=lifespan,
+        exception_handlers={405: _method_not_allowed},
     )
     if not plugin_middleware:  # a plugin's middleware sees every request: none skip it
         app.entrance = GraphQLEntrance(bounded, metrics, sizes, cors_options(config))

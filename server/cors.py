@@ -3,17 +3,22 @@
 By default any origin may read the API (it is public content) without credentials. The preview
 header is a credential, so a preflight allows it only when `cors_allow_preview` says so; and
 cookies (`cors_allow_credentials`) need the origins named, never `*` (the settings refuse it).
+A preflight that asks for what is not allowed is refused as every other request is, with a
+coded JSON error (Starlette answers it in plain text).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from newsgraph.server.config import Config
+from newsgraph.server.errors import BAD_REQUEST
+from newsgraph.server.refusals import refusal, send_made
 
 
 class BrowserCORS:
@@ -27,10 +32,30 @@ class BrowserCORS:
         self.cors = CORSMiddleware(app, **options)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and any(name == b"origin" for name, _ in scope["headers"]):
-            await self.cors(scope, receive, send)
-        else:
+        if scope["type"] != "http" or not any(name == b"origin" for name, _ in scope["headers"]):
             await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+            await self._preflight(headers, scope, receive, send)
+        else:
+            await self.cors(scope, receive, send)
+
+    async def _preflight(
+        self, headers: Headers, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        response = self.cors.preflight_response(request_headers=headers)
+        if response.status_code != 400:
+            await response(scope, receive, send)
+            return
+        # Starlette's text names what was refused: "Disallowed CORS origin, headers".
+        refused = bytes(response.body).decode().removeprefix("Disallowed CORS ")
+        message = (
+            f"this CORS preflight asks for what the server does not allow: {refused} "
+            "(see server.cors_allow_origins, cors_allow_methods and cors_allow_headers)"
+        )
+        kept = {k: v for k, v in response.headers.items() if not k.startswith("content-")}
+        await send_made(scope, send, BAD_REQUEST, refusal(400, BAD_REQUEST, message, kept))
 
 
 def cors_options(config: Config) -> dict[str, Any] | None:

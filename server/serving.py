@@ -1,6 +1,7 @@
 """How `newsgraph serve` runs uvicorn: its own timeouts and connection limits from the
 configuration, and what it lacks added in a protocol subclass — a deadline for a request's
-headers (slowloris) and a hard stop for headers that never end."""
+headers (slowloris), a hard stop for headers that never end, and its refusal of a request
+that is not HTTP as a coded JSON error."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import asyncio
 import gc
 import math
 from collections.abc import Coroutine
+from http import HTTPStatus
 from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from newsgraph.server.config import Config
+from newsgraph.server.errors import BAD_REQUEST
 from newsgraph.server.refusals import HEADERS_TOO_LARGE, REQUEST_TIMEOUT, refusal_body
 
 # The exact header limit (431 with a JSON error) is the ASGI middleware's; this one only stops
@@ -85,6 +88,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self._in_head and self._head_bytes > self.max_head_bytes:
             self._refuse(431, HEADERS_TOO_LARGE, "the request's headers are too large")
 
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to bytes its parser cannot read (it logs a warning first)."""
+        self._refuse(400, BAD_REQUEST, "the request is not valid HTTP/1.1")
+
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head = True
@@ -117,7 +124,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def _refuse(self, status: int, code: str, message: str) -> None:
         body = refusal_body(code, message)
-        reason = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}[status]
+        reason = HTTPStatus(status).phrase.encode()
         head = (
             b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
             b"connection: close\r\n\r\n" % (status, reason, len(body))

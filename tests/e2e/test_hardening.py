@@ -84,6 +84,17 @@ def test_a_body_shorter_than_its_length_gets_a_408(server: str) -> None:
     assert b" 408 " in reply.split(b"\r\n")[0] and b"REQUEST_TIMEOUT" in reply
 
 
+def test_bytes_that_are_not_http_get_a_json_400(server: str) -> None:
+    with raw(
+        server, b"GET /healthz HTTP/1.1\r\nHost: newsgraph\r\nno colon here\r\n\r\n"
+    ) as broken:
+        reply = answer(broken)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n"), head
+    assert b"content-type: application/json" in head
+    assert b'"code":"BAD_REQUEST"' in body and b"not valid HTTP/1.1" in body
+
+
 def test_shutdown_finishes_within_its_deadline_despite_a_stalled_client(
     config_file: Path,
 ) -> None:

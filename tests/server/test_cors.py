@@ -59,6 +59,9 @@ async def test_configured_origins_are_echoed_and_others_refused() -> None:
         )
     assert other.status_code == 400
     assert "access-control-allow-origin" not in other.headers
+    (error,) = other.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert "does not allow: origin" in error["message"]
 
 
 @pytest.mark.asyncio
@@ -66,6 +69,7 @@ async def test_the_preview_header_is_allowed_only_when_configured() -> None:
     refused = await preflight(headers="content-type, x-newsgraph-preview")
     allowed = await preflight(headers="content-type, x-newsgraph-preview", cors_allow_preview=True)
     assert refused.status_code == 400
+    assert "does not allow: headers" in refused.json()["errors"][0]["message"]
     assert allowed.status_code == 200
     assert "x-newsgraph-preview" in allowed.headers["access-control-allow-headers"].lower()
 

@@ -72,7 +72,10 @@ async def test_other_methods_are_refused_by_starlettes_route() -> None:
     async with client(seeds_app()) as http:
         response = await http.put("/graphql", json=COUNT)
     assert response.status_code == 405
-    assert "POST" in response.headers["allow"]
+    assert response.headers["allow"] == "GET, HEAD, POST"
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+    assert error["message"] == "PUT is not allowed on /graphql: use GET, HEAD, POST"
 
 
 @pytest.mark.asyncio
