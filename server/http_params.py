@@ -41,9 +41,8 @@ def request_key(method: str, raw: bytes) -> bytes:
 def parse_params(key: bytes) -> Params:
     """The parameters in a request key; `RequestError` (400) when they are malformed."""
     if key.startswith(GET):
-        raw = key[len(GET) :].decode("latin-1")
         fields: dict[str, object] = {}
-        for name, value in parse_qsl(raw, keep_blank_values=True):
+        for name, value in _query_string(key[len(GET) :]):
             # Which of two queries was meant cannot be told; other parameters (a cache buster,
             # say) are not ours to refuse.
             if name in fields and name in _PARAMETERS:
@@ -65,6 +64,15 @@ def parse_params(key: bytes) -> Params:
     extensions = _optional(fields, "extensions", dict, "an object")
     document_id = _optional(fields, "documentId", str, "a string")
     return Params(query, operation_name, variables or {}, extensions or {}, document_id)
+
+
+def _query_string(raw: bytes) -> list[tuple[str, str]]:
+    """The name-value pairs of a query string; invalid UTF-8, raw or percent-encoded, is
+    refused rather than read as U+FFFD (a query that runs, but not the one sent)."""
+    try:
+        return parse_qsl(raw.decode(), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise _bad("the query string is not valid UTF-8 (once percent-decoded)") from None
 
 
 def _optional(fields: dict[str, object], name: str, kind: type[_T], what: str) -> _T | None:

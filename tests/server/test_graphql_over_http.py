@@ -186,6 +186,25 @@ async def test_a_parameter_given_twice_in_a_get_is_400_but_not_a_foreign_one() -
 
 
 @pytest.mark.asyncio
+async def test_invalid_utf8_in_a_get_is_400_not_run_as_a_replacement_character() -> None:
+    # `#` starts a comment: with the byte read as U+FFFD the query would run.
+    query = "query=%7B__typename%7D%23caf"
+    async with client(seeds_app()) as http:
+        valid = await http.get(f"/graphql?{query}%C3%A9")
+        invalid = [
+            await http.get(f"/graphql?{query}%FF"),
+            await http.get(f"/graphql?{query}&variables=%7B%22a%22%3A%22%C3%28%22%7D"),
+            await http.get(f"/graphql?{query}&operationName=%80"),
+        ]
+    assert valid.json() == {"data": {"__typename": "Query"}}
+    for refused in invalid:
+        assert refused.status_code == 400
+        [error] = refused.json()["errors"]
+        assert error["extensions"]["code"] == "BAD_REQUEST"
+        assert error["message"] == "the query string is not valid UTF-8 (once percent-decoded)"
+
+
+@pytest.mark.asyncio
 async def test_several_operations_run_only_the_one_named() -> None:
     query = "query A { __typename } query B { topics { id } }"
     named = await post({"query": query, "operationName": "A"})
