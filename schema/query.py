@@ -66,8 +66,9 @@ class Query:
     @field(
         "Articles matching `topic` (a name or id) and every condition of `filter`: newest "
         "first, or by relevance when searching, unless `sort` says otherwise. Page forward "
-        "with `first`/`after`, backward with `last`/`before` (at most 100; 25 by default), or "
-        "jump to page number `page` (1-based, of `first` articles; at most 10,000).",
+        "with `first`/`after`, backward with `last`/`before` (at most 100; 25 by default; "
+        "both `first` and `last`: the last of the first, as Relay says), or jump to page "
+        "number `page` (1-based, of `first` articles; at most 10,000).",
         graphql_type=ArticleConnection,
     )
     def articles(

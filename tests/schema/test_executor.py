@@ -373,6 +373,17 @@ def test_odd_queries_agree_with_strawberry(
     agree(query, variables, context)
 
 
+def test_first_and_last_together_are_the_last_of_the_first(context: Context) -> None:
+    # Relay's algorithm: cursors, then `first`, then `last` of what is left.
+    page = "edges { node { id } } pageInfo { hasPreviousPage hasNextPage }"
+    both = f"{{ articles(first: 5, last: 2) {{ {page} }} }}"
+    five = reference(f"{{ articles(first: 5) {{ {page} }} }}", {}, context).data
+    expected = reference(both, {}, context).data
+    assert expected["articles"]["edges"] == five["articles"]["edges"][3:]
+    assert expected["articles"]["pageInfo"] == {"hasPreviousPage": True, "hasNextPage": True}
+    assert agree(both, {}, context), "the fast lane declined"
+
+
 def test_the_named_operation_is_run(context: Context) -> None:
     query = "query A { __typename } query B { topics { name } }"
     plan = EXECUTOR.plan(query, "B")
