@@ -19,6 +19,7 @@ from prometheus_client.core import (
     SummaryMetricFamily,
 )
 from prometheus_client.registry import Collector
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsgraph.server.response_cache import ResponseCache
@@ -116,7 +117,18 @@ class RequestMetrics:
 
 
 def _matched_route(scope: Scope) -> str:
-    return getattr(scope.get("route"), "path", "unmatched")
+    route = scope.get("route")
+    if route is None and scope["method"] == "OPTIONS":
+        route = _asked_about(scope)
+    return getattr(route, "path", "unmatched")
+
+
+def _asked_about(scope: Scope) -> BaseRoute | None:
+    """The route whose path a request names when routing never saw it: a CORS preflight,
+    answered by the CORS middleware, outside the router. (Only OPTIONS is looked up, so a
+    flood of requests for unknown paths does not route each one twice.)"""
+    routes: list[BaseRoute] = getattr(scope.get("app"), "routes", [])
+    return next((r for r in routes if r.matches(scope)[0] is not Match.NONE), None)
 
 
 class _RuntimeCollector(Collector):

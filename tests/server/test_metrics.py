@@ -117,3 +117,28 @@ async def test_refusals_before_graphql_are_counted_with_their_code() -> None:
         if name == "newsgraph_http_requests_total" and ("code", "REQUEST_TOO_LARGE") in labels
     ]
     assert [(labels["status"], value) for labels, value in counted] == [("413", 1)]
+
+
+@pytest.mark.asyncio
+async def test_preflights_and_405s_are_counted_under_the_route_they_ask_about() -> None:
+    app = make_app(sources=[SEED_SOURCE], cors_allow_origins=("https://app.example",))
+    preflight = {"origin": "https://app.example", "access-control-request-method": "POST"}
+    async with client(app) as http:
+        allowed = await http.options("/graphql", headers=preflight)
+        refused = await http.options(
+            "/graphql", headers={**preflight, "origin": "https://x.example"}
+        )
+        put = await http.put("/graphql", json={})
+        stray = await http.options("/no/such/page", headers=preflight)
+        found = samples((await http.get("/-/metrics")).text)
+    assert (allowed.status_code, refused.status_code, put.status_code) == (200, 400, 405)
+    assert stray.status_code == 200  # a preflight is answered whatever the path
+
+    def counted(**labels: str) -> float:
+        return found.get(("newsgraph_http_requests_total", tuple(sorted(labels.items()))), 0)
+
+    graphql = {"route": "/graphql"}
+    assert counted(**graphql, method="OPTIONS", status="200", code="") == 1
+    assert counted(**graphql, method="OPTIONS", status="400", code="BAD_REQUEST") == 1
+    assert counted(**graphql, method="PUT", status="405", code="METHOD_NOT_ALLOWED") == 1
+    assert counted(route="unmatched", method="OPTIONS", status="200", code="") == 1
