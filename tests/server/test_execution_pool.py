@@ -9,6 +9,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 import pytest
 import strawberry
 from starlette.types import Message
@@ -20,7 +21,7 @@ from newsgraph.server.config import Config, folder_sources
 from newsgraph.server.endpoint import GraphQLEndpoint
 from newsgraph.server.plugin_manager import load_plugins
 from newsgraph.server.runtime import Runtime
-from newsgraph.testing import execute, make_app
+from newsgraph.testing import client, execute, make_app
 from tests.conftest import SEEDS
 from tests.server.test_hooks import SEED_SOURCE
 
@@ -159,3 +160,37 @@ async def test_work_on_a_thread_past_its_budget_is_a_timeout_and_is_called_off()
     assert json.loads(sent[1]["body"])["errors"][0]["extensions"]["code"] == "TIMEOUT"
     gate.release.set()
     assert await gate.noted()
+
+
+@pytest.mark.asyncio
+async def test_a_place_is_kept_until_the_work_left_on_a_thread_ends() -> None:
+    gate = Gate()
+    field = ArticleField("gate", "Int", gate)
+    app = make_app(
+        ("gate", Extend(SchemaAddition(article_fields=[field]))),
+        sources=[SEED_SOURCE],
+        max_running=1,
+        max_queued=0,
+        request_timeout=0.5,
+    )
+    gated = {"query": GATED}
+    async with client(app) as http:
+        timed_out = await http.post("/graphql", json=gated)
+        # Its thread still waits at the gate: the one place is still taken, so the next
+        # request is shed at once rather than queued in the pool until its own TIMEOUT.
+        shed = await http.post("/graphql", json=gated)
+        gate.release.set()
+        assert await gate.noted()
+        answered = await http.post("/graphql", json=gated)
+        async with asyncio.timeout(10):  # a bound on the wait, not a measure
+            while answered.status_code == 503:  # until the loop has seen the thread end
+                await asyncio.sleep(0.01)
+                answered = await http.post("/graphql", json=gated)
+    assert code(timed_out) == "TIMEOUT"
+    assert (shed.status_code, code(shed)) == (503, "OVERLOADED")
+    assert answered.json() == {"data": {"articles": {"edges": [{"node": {"gate": 1}}]}}}
+
+
+def code(response: httpx.Response) -> str:
+    found: str = response.json()["errors"][0]["extensions"]["code"]
+    return found
