@@ -361,7 +361,7 @@ class ServerSettings(BaseModel):
     health_port: Annotated[int, Field(ge=1, le=65535), BeforeValidator(_not_a_bool)] | None = Field(
         default=None,
         description="Also answer `/healthz` and `/readyz` on this port (same host), from a "
-        "thread of its own that stays fast however busy the server is; point health checks "
+        "process of its own that stays fast however busy the server is; point health checks "
         "here. Unset: no such port (the container image sets 8001).",
     )
     # At least a few heartbeats (one each 0.1 s): less would fail a loop that is merely busy.
