@@ -112,6 +112,7 @@ def _serve_one(
 ) -> None:
     import uvicorn
 
+    from newsgraph.server.accepting import BatchAccepting
     from newsgraph.server.stopping import Server
 
     runtime: Runtime = app.state.runtime
@@ -120,7 +121,7 @@ def _serve_one(
     if config.admin_port is not None:
         # The admin app shares the main app's runtime; the main app's lifespan loads it.
         admin = uvicorn.Config(app.state.admin, port=config.admin_port, lifespan="off", **settings)
-        servers.append(uvicorn.Server(admin))
+        servers.append(BatchAccepting(admin))
     loop = heartbeats.slot()
 
     def publish() -> None:

@@ -71,6 +71,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        # The connection limit is applied when connections are accepted (server.accepting);
+        # uvicorn's own check of each request would count finished requests too.
+        self.limit_concurrency = None
         self._head_bytes = 0
         self._in_head = True
         self._head_timer: asyncio.TimerHandle | None = None

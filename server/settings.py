@@ -399,7 +399,8 @@ class ServerSettings(BaseModel):
     )
     max_connections: Count = Field(
         default=1000,
-        description="Open connections and requests at once; uvicorn answers more with 503.",
+        description="Open connections at once; a new connection past it is answered 503 "
+        "OVERLOADED with Retry-After and closed.",
     )
     max_running: Count = Field(
         default=4, description="GraphQL requests executing at once; more wait in the queue."

@@ -11,10 +11,11 @@ from types import FrameType
 
 import uvicorn
 
+from newsgraph.server.accepting import BatchAccepting
 from newsgraph.server.runtime import Runtime
 
 
-class Server(uvicorn.Server):
+class Server(BatchAccepting):
     def __init__(self, config: uvicorn.Config, runtime: Runtime) -> None:
         super().__init__(config)
         self.runtime = runtime

@@ -37,6 +37,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 
+from newsgraph.server.accepting import BatchAccepting
 from newsgraph.server.config import Config
 from newsgraph.server.heartbeat import Heartbeats, beating
 from newsgraph.server.listening import listening
@@ -121,7 +122,7 @@ async def _supervise(
             await admin.task
 
 
-class _Unsignalled(uvicorn.Server):
+class _Unsignalled(BatchAccepting):
     """A uvicorn server that leaves signals to the parent's loop, which stops it."""
 
     task: asyncio.Task[None] | None = None
@@ -187,7 +188,7 @@ class _Generation:
         self.slots.clear()
 
 
-class _Worker(uvicorn.Server):
+class _Worker(BatchAccepting):
     """A worker's uvicorn server, its loop beating in its slot of the parent's heartbeats."""
 
     heartbeat: tuple[Heartbeats, int]

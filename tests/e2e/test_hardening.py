@@ -4,6 +4,7 @@ generous; they prove "not stalled", not speed."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import time
@@ -14,7 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import SEEDS
-from tests.e2e.conftest import free_port, newsgraph_command, serving
+from tests.e2e.conftest import eventually, free_port, newsgraph_command, serving
 
 SETTINGS = f"""
 sources: [{{type: yaml_folder, name: seeds, options: {{path: "{SEEDS}"}}}}]
@@ -121,3 +122,40 @@ def test_shutdown_finishes_within_its_deadline_despite_a_stalled_client(
     finally:
         process.kill()
         process.wait()
+
+
+def test_past_max_connections_a_new_connection_gets_a_json_503_until_one_closes(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "newsgraph.yaml"
+    config.write_text(
+        f"""
+sources: [{{type: yaml_folder, name: seeds, options: {{path: "{SEEDS}"}}}}]
+server: {{max_connections: 3, keep_alive_timeout: 60}}
+""",
+        encoding="utf-8",
+    )
+    probe = b"GET /healthz HTTP/1.1\r\nHost: newsgraph\r\n\r\n"
+    with serving("--config", str(config)) as (base, _):
+        held = []
+        for _ in range(3):  # three keep-alive connections, each answered once and left open
+            connection = raw(base, probe)
+            assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+            held.append(connection)
+        with raw(base, probe) as refused:
+            reply = answer(refused)
+        head, _, body = reply.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 503") and b"retry-after: 1" in head
+        assert json.loads(body)["errors"][0]["extensions"]["code"] == "OVERLOADED"
+        # The ones already open are still served on their connections.
+        held[0].sendall(probe)
+        assert held[0].recv(65536).startswith(b"HTTP/1.1 200")
+        held.pop().close()
+
+        def served_again() -> bool:
+            with raw(base, probe) as fresh:
+                return fresh.recv(65536).startswith(b"HTTP/1.1 200")
+
+        eventually(served_again, "a closed connection did not free its place")
+        for connection in held:
+            connection.close()

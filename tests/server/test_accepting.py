@@ -1,0 +1,136 @@
+"""Accepting in batches, on real loopback sockets and both event loops: connections waiting
+in the kernel's queue are all taken in one turn of the loop, and past the connection limit a
+new connection gets a JSON 503 instead of uvicorn's protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import Callable, Iterator
+
+import pytest
+import uvloop
+
+from newsgraph.server.accepting import BatchAcceptingServer
+
+LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
+    "asyncio": asyncio.new_event_loop,
+    "uvloop": uvloop.new_event_loop,
+}
+WAITING = 50
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        bound.listen(256)
+        yield bound
+
+
+def connect(listener: socket.socket, count: int) -> list[socket.socket]:
+    """Open `count` connections; the kernel completes them into the listener's queue."""
+    return [socket.create_connection(listener.getsockname(), timeout=10) for _ in range(count)]
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_the_connections_waiting_are_all_accepted_in_one_turn_of_the_loop(
+    loop: str, listener: socket.socket
+) -> None:
+    clients = connect(listener, WAITING)
+    turns: list[int] = []  # the loop turn in which each connection reached its protocol
+    opened: list[asyncio.BaseTransport] = []
+
+    async def serve() -> None:
+        running = asyncio.get_running_loop()
+        turn = 0
+
+        def count_turn() -> None:  # runs once in every turn of the loop, until all are in
+            nonlocal turn
+            turn += 1
+            if len(turns) < WAITING:
+                running.call_soon(count_turn)
+
+        class Recorded(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                turns.append(turn)
+                opened.append(transport)
+
+        count_turn()
+        server = BatchAcceptingServer(running, listener, Recorded, lambda: 0, None)
+        async with asyncio.timeout(10):
+            while len(turns) < WAITING:
+                await asyncio.sleep(0)
+        server.close()
+        await server.wait_closed()
+        for transport in opened:
+            transport.close()
+
+    with asyncio.Runner(loop_factory=LOOPS[loop]) as runner:
+        runner.run(serve())
+    for client in clients:
+        client.close()
+    # libuv on its own takes one a turn: the turns would span WAITING.
+    assert len(turns) == WAITING and max(turns) - min(turns) <= 1
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_a_connection_past_the_limit_gets_a_json_503_with_retry_after(
+    loop: str, listener: socket.socket
+) -> None:
+    served: list[asyncio.BaseTransport] = []
+
+    class Served(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            served.append(transport)
+
+    async def serve() -> bytes:
+        running = asyncio.get_running_loop()
+        # Two open connections of a limit of two: the next one is refused.
+        server = BatchAcceptingServer(running, listener, Served, lambda: 2, 2)
+        reader, writer = await asyncio.open_connection(*listener.getsockname())
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: newsgraph\r\n\r\n")
+        async with asyncio.timeout(10):
+            reply = await reader.read()  # the server closes it after the answer
+        writer.close()
+        server.close()
+        await server.wait_closed()
+        return reply
+
+    with asyncio.Runner(loop_factory=LOOPS[loop]) as runner:
+        reply = runner.run(serve())
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 503 ")
+    assert b"retry-after: 1" in head and b"connection: close" in head
+    assert json.loads(body)["errors"][0]["extensions"]["code"] == "OVERLOADED"
+    assert served == []  # uvicorn's protocol never saw it
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_under_the_limit_connections_reach_the_servers_protocol(
+    loop: str, listener: socket.socket
+) -> None:
+    clients = connect(listener, 3)
+    served: list[asyncio.BaseTransport] = []
+
+    class Served(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            served.append(transport)
+
+    async def serve() -> None:
+        running = asyncio.get_running_loop()
+        server = BatchAcceptingServer(running, listener, Served, lambda: len(served), 3)
+        async with asyncio.timeout(10):
+            while len(served) < 3:
+                await asyncio.sleep(0)
+        server.close()
+        await server.wait_closed()
+        for transport in served:
+            transport.close()
+
+    with asyncio.Runner(loop_factory=LOOPS[loop]) as runner:
+        runner.run(serve())
+    for client in clients:
+        client.close()
+    assert len(served) == 3
