@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -124,6 +125,22 @@ def test_shutdown_finishes_within_its_deadline_despite_a_stalled_client(
         process.wait()
 
 
+def read_answer(connection: socket.socket) -> bytes:
+    """One HTTP answer read off a keep-alive connection: its head, then its Content-Length."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += connection.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.lower().split(b"\r\n")
+        if line.startswith(b"content-length:")
+    )
+    while len(body) < length:
+        body += connection.recv(65536)
+    return head
+
+
 def test_past_max_connections_a_new_connection_gets_a_json_503_until_one_closes(
     tmp_path: Path,
 ) -> None:
@@ -136,26 +153,23 @@ server: {{max_connections: 3, keep_alive_timeout: 60}}
         encoding="utf-8",
     )
     probe = b"GET /healthz HTTP/1.1\r\nHost: newsgraph\r\n\r\n"
-    with serving("--config", str(config)) as (base, _):
-        held = []
-        for _ in range(3):  # three keep-alive connections, each answered once and left open
-            connection = raw(base, probe)
-            assert connection.recv(65536).startswith(b"HTTP/1.1 200")
-            held.append(connection)
+    with serving("--config", str(config)) as (base, _), ExitStack() as held:
+        # Three keep-alive connections, each answered once and left open.
+        connections = [held.enter_context(raw(base, probe)) for _ in range(3)]
+        for connection in connections:
+            assert read_answer(connection).startswith(b"HTTP/1.1 200")
         with raw(base, probe) as refused:
             reply = answer(refused)
         head, _, body = reply.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 503") and b"retry-after: 1" in head
         assert json.loads(body)["errors"][0]["extensions"]["code"] == "OVERLOADED"
         # The ones already open are still served on their connections.
-        held[0].sendall(probe)
-        assert held[0].recv(65536).startswith(b"HTTP/1.1 200")
-        held.pop().close()
+        connections[0].sendall(probe)
+        assert read_answer(connections[0]).startswith(b"HTTP/1.1 200")
+        connections[2].close()
 
         def served_again() -> bool:
             with raw(base, probe) as fresh:
-                return fresh.recv(65536).startswith(b"HTTP/1.1 200")
+                return read_answer(fresh).startswith(b"HTTP/1.1 200")
 
         eventually(served_again, "a closed connection did not free its place")
-        for connection in held:
-            connection.close()
