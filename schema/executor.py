@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import graphql
@@ -197,12 +198,9 @@ class Executor:
             return target
         return None
 
-    def execute(
-        self, plan: Plan, variables: Mapping[str, Any] | None, context: Context
-    ) -> dict[str, Any]:
-        """The `data` of the response, exactly as the reference executor would give it."""
-        root = self._schema.query_type
-        assert root is not None
+    def measured(self, plan: Plan, variables: Mapping[str, Any] | None) -> Measured:
+        """The plan with its variables coerced and its cost estimated for them; declines
+        what is past the cost or depth limit (Strawberry answers with the coded error)."""
         coerced = plan.variables.coerce(dict(variables or {}))
         if not isinstance(coerced, VariableValues):
             raise Declined("variables do not coerce")
@@ -216,13 +214,35 @@ class Executor:
             )
         if refusal_by(self._limits, found, plan.operation) is not None:
             raise Declined("past the cost or depth limit")
-        run = Run(plan.compiled(self._strawberry, self.memo_budget), coerced, context)
+        return Measured(plan, coerced, found.cost)
+
+    def run(self, measured: Measured, context: Context) -> dict[str, Any]:
+        """The `data` of the response, exactly as the reference executor would give it."""
+        root = self._schema.query_type
+        assert root is not None
+        plan = measured.plan
+        run = Run(plan.compiled(self._strawberry, self.memo_budget), measured.variables, context)
         try:
             return run.object_of(root, None, (plan.operation.selection_set,))
         except (Declined, DeadlineExceeded):
             raise
         except Exception as error:  # the reference executor turns it into a GraphQL error
             raise Declined(repr(error)) from error
+
+    def execute(
+        self, plan: Plan, variables: Mapping[str, Any] | None, context: Context
+    ) -> dict[str, Any]:
+        """`run` of `measured`: the `data` of the response."""
+        return self.run(self.measured(plan, variables), context)
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """A plan ready to run: its coerced variables and its estimated cost."""
+
+    plan: Plan
+    variables: VariableValues
+    cost: int
 
 
 def _directive_variables(document: DocumentNode) -> tuple[str, ...]:

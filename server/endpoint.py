@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache, partial
+from time import perf_counter
 from typing import Any
 
 import orjson
@@ -41,6 +42,7 @@ from newsgraph.schema.deadline import DeadlineExceeded
 from newsgraph.schema.errors import INTERNAL_SERVER_ERROR
 from newsgraph.schema.execution import Declined
 from newsgraph.schema.executor import Executor
+from newsgraph.server.admission import SHED
 from newsgraph.server.body_first import read_body
 from newsgraph.server.compression import CODERS, encode
 from newsgraph.server.config import Config
@@ -66,6 +68,7 @@ from newsgraph.server.http_negotiation import (
 )
 from newsgraph.server.http_params import Params, parse_params, request_key
 from newsgraph.server.limits import check_query_text
+from newsgraph.server.loop_busy import LoopBusy
 from newsgraph.server.metrics import ERROR_CODE
 from newsgraph.server.persisted_queries import (
     AutomaticPersistedQueries,
@@ -75,11 +78,13 @@ from newsgraph.server.persisted_queries import (
     load_manifest,
 )
 from newsgraph.server.preview import grants_preview
+from newsgraph.server.refusals import OVERLOADED
 from newsgraph.server.replies import RawHeaders, Reply
 from newsgraph.server.response_cache import RESPONSE_CACHE_BYTES, Answer, ResponseCache
 from newsgraph.server.runtime import Runtime
 
 _NO_STORE: RawHeaders = [(b"cache-control", b"no-store")]
+_SHED = Reply(SHED.status_code, list(SHED.raw_headers), bytes(SHED.body))
 Headers = dict[bytes, bytes]
 _QUERIES_ONLY = {OperationType.QUERY}
 _ANY_OPERATION = {OperationType.QUERY, OperationType.MUTATION}
@@ -114,6 +119,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.codings = tuple(CODERS) if config.compression else ()
         self.caching = CachePolicy.of(config)
         self.answered = {"cache": 0, "direct": 0, "strawberry": 0}
+        self.busy = LoopBusy(config.shed_busy_share, config.shed_min_cost)
         self._max_tokens = config.limits.max_tokens
         self._preview_header = config.preview_header.lower().encode()
 
@@ -184,6 +190,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         document = await self.persisted.document(params)
         check_query_text(document.query, self.runtime.config.max_query_bytes)
         body = self._direct(document.query, params, context)
+        if isinstance(body, Reply):
+            _note_code(scope, OVERLOADED)
+            return body
         if body is not None:
             self.answered["direct"] += 1
         else:
@@ -208,15 +217,29 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             await self.persisted.remember(document)
         return body
 
-    def _direct(self, query: str, params: Params, context: Context) -> bytes | None:
+    def _direct(self, query: str, params: Params, context: Context) -> bytes | Reply | None:
+        """The fast lane's body, the shed reply for costly work while the loop is busy, or
+        None for what Strawberry runs."""
         # The fast lane reports no extensions: a request that asks for its cost goes on.
         if self.executor is None or COST_REQUEST_KEY in params.extensions:
             return None
-        plan = self.executor.plan(query, params.operation_name)
+        started = perf_counter()
+        try:
+            return self._fast_lane(self.executor, query, params, context)
+        finally:
+            self.busy.worked(started)  # every stretch of it is on the loop
+
+    def _fast_lane(
+        self, executor: Executor, query: str, params: Params, context: Context
+    ) -> bytes | Reply | None:
+        plan = executor.plan(query, params.operation_name)
         if plan is None:
             return None
         try:
-            data = self.executor.execute(plan, params.variables, context)
+            measured = executor.measured(plan, params.variables)
+            if self.busy.sheds(measured.cost):
+                return _SHED
+            data = executor.run(measured, context)
         except Declined:
             return None
         return orjson.dumps({"data": data})
@@ -276,7 +299,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if coding is not None and len(body) >= self.runtime.config.compress_min_bytes:
             coded = answer.coded.get(coding)
             if coded is None:
+                started = perf_counter()
                 coded = encode(body, coding)
+                self.busy.worked(started)
                 answer = answer.with_coding(coding, coded)
             body = coded
             caching.append((b"content-encoding", coding.encode()))

@@ -416,6 +416,20 @@ class ServerSettings(BaseModel):
         "100 ms, new GraphQL requests are shed at once with 503 and Retry-After. 0 (the "
         "default) turns it off; 0.05 is the value tried (docs/hardening.md).",
     )
+    shed_busy_share: float = Field(
+        default=0.9,
+        ge=0,
+        le=1,
+        description="The share of the recent past (about the last quarter second) the event loop "
+        "may spend on GraphQL work; while it is busier, requests estimated to cost at least "
+        "shed_min_cost are shed at once with 503 and Retry-After, cheaper ones still run. 0 "
+        "turns it off.",
+    )
+    shed_min_cost: Count = Field(
+        default=1000,
+        description="The estimated cost (docs/hardening.md#the-cost-model) from which a request is "
+        "costly enough to shed while the event loop is busy (shed_busy_share).",
+    )
     shutdown_timeout: Seconds = Field(
         default=10.0,
         description="Seconds requests in progress get to finish on SIGTERM before the server "
