@@ -34,7 +34,8 @@ class LoopBusy:
     def worked(self, started: float) -> None:
         """Add the work on the loop from `started` (a `time.perf_counter()`) until now."""
         now = time.perf_counter()
-        self._busy = self._decayed(now) + (now - started)
+        # The stretch decays as it goes, as if added bit by bit: the sum stays within WINDOW.
+        self._busy = self._decayed(now) + WINDOW * -math.expm1((started - now) / WINDOW)
         self._at = now
 
     def share(self) -> float:
