@@ -41,9 +41,10 @@ from newsgraph.schema.cost_limit import COST_REQUEST_KEY
 from newsgraph.schema.deadline import DeadlineExceeded
 from newsgraph.schema.errors import INTERNAL_SERVER_ERROR
 from newsgraph.schema.execution import Declined
-from newsgraph.schema.executor import Executor
+from newsgraph.schema.executor import Executor, Measured
 from newsgraph.server.admission import SHED
 from newsgraph.server.body_first import read_body
+from newsgraph.server.client_gone import ClientGone, client_gone
 from newsgraph.server.compression import CODERS, encode
 from newsgraph.server.config import Config
 from newsgraph.server.errors import (
@@ -140,6 +141,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             reply = _refusal(refused, response_media_type(headers.get(b"accept")))
         except DeadlineExceeded:
             raise  # the request's budget (server/budget.py) answers it
+        except ClientGone:
+            return  # nobody to answer (uvicorn knows the connection is closed)
         except Exception as error:  # never a bare 500 page: a coded, masked GraphQL error
             errors = [internal_error("/graphql", error)]
             _note_error_code(scope, errors)
@@ -189,7 +192,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         """The body of a clean answer, or the reply for anything else."""
         document = await self.persisted.document(params)
         check_query_text(document.query, self.runtime.config.max_query_bytes)
-        body = self._direct(document.query, params, context)
+        body = self._direct(scope, document.query, params, context)
         if isinstance(body, Reply):
             _note_code(scope, OVERLOADED)
             return body
@@ -217,32 +220,39 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             await self.persisted.remember(document)
         return body
 
-    def _direct(self, query: str, params: Params, context: Context) -> bytes | Reply | None:
+    def _direct(
+        self, scope: Scope, query: str, params: Params, context: Context
+    ) -> bytes | Reply | None:
         """The fast lane's body, the shed reply for costly work while the loop is busy, or
-        None for what Strawberry runs."""
+        None for what Strawberry runs; `ClientGone` for costly work whose client has gone."""
         # The fast lane reports no extensions: a request that asks for its cost goes on.
         if self.executor is None or COST_REQUEST_KEY in params.extensions:
             return None
+        measured = self._planned(self.executor, query, params)
+        if measured is None:
+            return None
+        if self.busy.sheds(measured.cost):
+            return _SHED
+        if measured.cost >= self.busy.min_cost and client_gone(scope):
+            raise ClientGone
         started = perf_counter()
         try:
-            return self._fast_lane(self.executor, query, params, context)
-        finally:
-            self.busy.worked(started)  # every stretch of it is on the loop
-
-    def _fast_lane(
-        self, executor: Executor, query: str, params: Params, context: Context
-    ) -> bytes | Reply | None:
-        plan = executor.plan(query, params.operation_name)
-        if plan is None:
-            return None
-        try:
-            measured = executor.measured(plan, params.variables)
-            if self.busy.sheds(measured.cost):
-                return _SHED
-            data = executor.run(measured, context)
+            return orjson.dumps({"data": self.executor.run(measured, context)})
         except Declined:
             return None
-        return orjson.dumps({"data": data})
+        finally:
+            self.busy.worked(started)
+
+    def _planned(self, executor: Executor, query: str, params: Params) -> Measured | None:
+        """The query planned and measured for the fast lane, or None for Strawberry."""
+        started = perf_counter()
+        try:
+            plan = executor.plan(query, params.operation_name)
+            return None if plan is None else executor.measured(plan, params.variables)
+        except Declined:
+            return None
+        finally:
+            self.busy.worked(started)
 
     async def _execute(
         self, query: str, params: Params, method: str, context: Context

@@ -1,7 +1,8 @@
 """How `newsgraph serve` runs uvicorn: its own timeouts and connection limits from the
 configuration, and what it lacks added in a protocol subclass — a deadline for a request's
-headers (slowloris), a hard stop for headers that never end, and its refusal of a request
-that is not HTTP as a coded JSON error."""
+headers (slowloris), a hard stop for headers that never end, its refusal of a request that is
+not HTTP as a coded JSON error, and the connection in each request's scope, so that work whose
+client has gone is not begun."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from newsgraph.server.client_gone import CONNECTION
 from newsgraph.server.config import Config
 from newsgraph.server.errors import BAD_REQUEST
 from newsgraph.server.refusals import HEADERS_TOO_LARGE, REQUEST_TIMEOUT, refusal_body
@@ -64,7 +66,8 @@ def uvicorn_options(config: Config) -> dict[str, Any]:
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, with a deadline and a size bound on each request's head."""
+    """uvicorn's httptools protocol, with a deadline and a size bound on each request's head,
+    and each request's connection in its scope (server/client_gone.py)."""
 
     header_timeout: float = 10.0
     max_head_bytes: int = 16 * 1024 + _HEAD_SLACK
@@ -97,6 +100,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self.scope["extensions"] = {CONNECTION: {"transport": self.transport}}
         self._in_head = True
         self._arm()
 

@@ -1,17 +1,20 @@
-"""Shedding costly work while the event loop is busy, on a real uvicorn with its default
-settings: a burst of distinct heavy queries (each one the fast lane runs on the loop) all
-written before any answer is read, then a cheap GET. Some heavy ones are shed with 503
-`OVERLOADED` and `Retry-After`, none is lost or a 500, the cheap one is answered with data,
-and once the burst is over heavy queries are served again. Assertions are about outcomes,
-never speed."""
+"""A burst of distinct heavy queries (each one the fast lane runs on the event loop) on a real
+uvicorn, every request written before any answer is read. With the default settings some
+are shed with 503 `OVERLOADED` and `Retry-After`, none is lost or a 500, a cheap GET sent
+after them is answered with data, and once the burst is over heavy queries are served
+again. Those whose clients have gone before their turn are not run. Assertions are about
+outcomes, never speed."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
+from pathlib import Path
 
 import httpx
 
+from tests.conftest import SEEDS
 from tests.e2e.conftest import eventually, serving
 
 BURST = 100
@@ -80,3 +83,44 @@ def test_a_burst_of_heavy_queries_is_shed_in_part_and_a_cheap_query_is_served() 
             return httpx.post(f"{base}/graphql", json=query, timeout=60).status_code == 200
 
         eventually(heavy_served, "heavy queries were never served again after the burst")
+
+
+def fast_lane_runs(base: str) -> int:
+    """The server's count of requests the fast lane answered."""
+    metrics = httpx.get(f"{base}/-/metrics", timeout=60).text
+    found = re.search(r'newsgraph_graphql_requests_total\{answered_by="direct"\} (\S+)', metrics)
+    assert found is not None, metrics
+    return int(float(found[1]))
+
+
+async def kept_and_gone(port: int, kept: int, gone: int) -> list[int]:
+    """`kept` heavy requests, then `gone` more whose clients close their connections as soon
+    as they are sent; the statuses of the kept ones."""
+    waiting = [await asyncio.open_connection("127.0.0.1", port) for _ in range(kept)]
+    for n, (_, writer) in enumerate(waiting):
+        writer.write(heavy_request(n))
+    for n in range(kept, kept + gone):
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(heavy_request(n))
+        await writer.drain()
+        writer.close()
+    answers = await asyncio.gather(*(answer(reader) for reader, _ in waiting))
+    for _, writer in waiting:
+        writer.close()
+    return [status for status, _, _ in answers]
+
+
+def test_heavy_queries_whose_clients_have_gone_are_not_run(tmp_path: Path) -> None:
+    config = tmp_path / "newsgraph.yaml"
+    config.write_text(  # shedding off: every heavy query whose client waits is run
+        f'sources: [{{type: yaml_folder, name: seeds, options: {{path: "{SEEDS}"}}}}]\n'
+        "server: {shed_busy_share: 0}\n",
+        encoding="utf-8",
+    )
+    kept, gone = 10, 20
+    with serving("--config", str(config)) as (base, _):
+        before = fast_lane_runs(base)
+        port = int(base.rsplit(":", 1)[1])
+        assert asyncio.run(kept_and_gone(port, kept, gone)) == [200] * kept
+        ran = fast_lane_runs(base) - before
+        assert kept <= ran < kept + gone // 2, f"{ran} heavy queries ran"
