@@ -97,6 +97,26 @@ class Executor:
             self._plan_text_bytes -= len(dropped)
         return plan
 
+    def has_plan(self, query: str, operation_name: str | None) -> bool:
+        """Whether the query's plan (or the finding that it has none) is made already."""
+        return (query, operation_name) in self._plans
+
+    def text_cost(
+        self, query: str, operation_name: str | None, variables: Mapping[str, object]
+    ) -> int | None:
+        """A query's estimated cost from its text alone, parsed but not validated (a tenth of
+        what planning it costs); None for a text that does not parse or names no operation."""
+        try:
+            document = parse(query, max_tokens=self._limits.max_tokens)
+        except GraphQLError:
+            return None
+        operation = operation_of(document, operation_name)
+        return (
+            None
+            if operation is None
+            else measure(self._schema, document, operation, variables).cost
+        )
+
     def _make_plan(self, query: str, operation_name: str | None) -> Plan | None:
         try:
             document = parse(query, max_tokens=self._limits.max_tokens)

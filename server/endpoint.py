@@ -228,11 +228,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         # The fast lane reports no extensions: a request that asks for its cost goes on.
         if self.executor is None or COST_REQUEST_KEY in params.extensions:
             return None
-        measured = self._planned(self.executor, query, params)
-        if measured is None:
-            return None
-        if self.busy.sheds(measured.cost):
-            return _SHED
+        measured = self._measured(self.executor, query, params)
+        if not isinstance(measured, Measured):
+            return measured
         if measured.cost >= self.busy.min_cost and client_gone(scope):
             raise ClientGone
         started = perf_counter()
@@ -243,12 +241,22 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         finally:
             self.busy.worked(started)
 
-    def _planned(self, executor: Executor, query: str, params: Params) -> Measured | None:
-        """The query planned and measured for the fast lane, or None for Strawberry."""
+    def _measured(self, executor: Executor, query: str, params: Params) -> Measured | Reply | None:
+        """The query planned and measured for the fast lane, the shed reply for costly work
+        while the loop is busy, or None for Strawberry."""
         started = perf_counter()
         try:
+            if self.busy.busy() and not executor.has_plan(query, params.operation_name):
+                # Planning a new text costs ten times what measuring it does (validation):
+                # a burst of distinct heavy texts is shed at the lower price.
+                cost = executor.text_cost(query, params.operation_name, params.variables)
+                if cost is not None and self.busy.sheds(cost):
+                    return _SHED
             plan = executor.plan(query, params.operation_name)
-            return None if plan is None else executor.measured(plan, params.variables)
+            if plan is None:
+                return None
+            measured = executor.measured(plan, params.variables)
+            return _SHED if self.busy.sheds(measured.cost) else measured
         except Declined:
             return None
         finally:

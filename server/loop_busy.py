@@ -42,10 +42,14 @@ class LoopBusy:
         """The share of the last `WINDOW` the loop spent on GraphQL work (decayed)."""
         return self._decayed(time.perf_counter()) / WINDOW
 
+    def busy(self) -> bool:
+        """Whether the loop has been busy at least `limit` of the recent past (never with a
+        limit of 0)."""
+        return bool(self.limit) and self.share() >= self.limit
+
     def sheds(self, cost: int) -> bool:
-        """Whether a request of this estimated cost is shed: it is costly and the loop has
-        been busy at least `limit` of the recent past. A limit of 0 sheds nothing."""
-        return bool(self.limit) and cost >= self.min_cost and self.share() >= self.limit
+        """Whether a request of this estimated cost is shed: it is costly and the loop busy."""
+        return cost >= self.min_cost and self.busy()
 
     def _decayed(self, now: float) -> float:
         return self._busy * math.exp((self._at - now) / WINDOW)
