@@ -426,9 +426,10 @@ class ServerSettings(BaseModel):
         "turns it off.",
     )
     shed_min_cost: Count = Field(
-        default=1000,
+        default=10_000,
         description="The estimated cost (docs/hardening.md#the-cost-model) from which a request is "
-        "costly enough to shed while the event loop is busy (shed_busy_share).",
+        "costly enough to shed while the event loop is busy (shed_busy_share); keep it under "
+        "max_cost.",
     )
     shutdown_timeout: Seconds = Field(
         default=10.0,
