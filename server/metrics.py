@@ -25,6 +25,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from newsgraph.server.response_cache import ResponseCache
 from newsgraph.server.runtime import Runtime
 
+# The status counted for a request left unanswered because its client had gone (nginx's).
+CLIENT_CLOSED_REQUEST = 499
 ERROR_CODE = "newsgraph_error_code"
 """The `request.state` attribute where the GraphQL endpoint leaves the first error's
 `extensions.code`, for the `code` label."""
@@ -78,7 +80,7 @@ class Metrics:
     ) -> None:
         """Run `app` on one HTTP request, then count and time it under the route that `route`
         names once the request is done (Starlette's routing sets it meanwhile)."""
-        status = 500  # if the app raises before it answers (the server then sends a 500)
+        status = 0
         started = time.perf_counter()
 
         async def sending(message: Message) -> None:
@@ -90,10 +92,16 @@ class Metrics:
         self.in_flight += 1
         try:
             await app(scope, receive, sending)
+        except BaseException:
+            status = status or 500  # raised before it answered: the server sends a 500
+            raise
         finally:
             self.in_flight -= 1
             code = scope.get("state", {}).get(ERROR_CODE, "")
             seconds = time.perf_counter() - started
+            # Returned without an answer: its client had gone (server/client_gone.py, the
+            # request budget's watch).
+            status = status or CLIENT_CLOSED_REQUEST
             self.record(route(scope), scope["method"], status, code, seconds)
 
     def watch(self, runtime: Runtime, cache: ResponseCache, answered: dict[str, int]) -> None:
