@@ -106,25 +106,27 @@ class Executor:
     ) -> int | None:
         """A query's estimated cost from its text alone, parsed but not validated (a tenth of
         what planning it costs); None for a text that does not parse or names no operation."""
+        parsed = self._parsed(query, operation_name)
+        if parsed is None:
+            return None
+        document, operation = parsed
+        return measure(self._schema, document, operation, variables).cost
+
+    def _parsed(
+        self, query: str, operation_name: str | None
+    ) -> tuple[DocumentNode, OperationDefinitionNode] | None:
         try:
             document = parse(query, max_tokens=self._limits.max_tokens)
         except GraphQLError:
             return None
         operation = operation_of(document, operation_name)
-        return (
-            None
-            if operation is None
-            else measure(self._schema, document, operation, variables).cost
-        )
+        return None if operation is None else (document, operation)
 
     def _make_plan(self, query: str, operation_name: str | None) -> Plan | None:
-        try:
-            document = parse(query, max_tokens=self._limits.max_tokens)
-        except GraphQLError:
+        parsed = self._parsed(query, operation_name)
+        if parsed is None or parsed[1].operation is not OperationType.QUERY:
             return None
-        operation = operation_of(document, operation_name)
-        if operation is None or operation.operation is not OperationType.QUERY:
-            return None
+        document, operation = parsed
         # Depth and aliases first (linear in the document); past a limit the query goes to
         # Strawberry, whose answer is the coded error. The cost depends on the variables.
         found = measure(self._schema, document, operation)

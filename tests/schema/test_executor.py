@@ -401,6 +401,20 @@ def test_limits_are_enforced_before_planning() -> None:
     assert EXECUTOR.plan(aliases, None) is None
 
 
+def test_a_texts_cost_before_planning_is_its_planned_cost() -> None:
+    executor = Executor(SCHEMA, Limits())
+    query = "query($n: Int!) { articles(first: $n) { edges { node { id similar(first: 40) "
+    query += "{ score article { id } } } } } }"
+    assert not executor.has_plan(query, None)
+    cost = executor.text_cost(query, None, {"n": 100})
+    assert not executor.has_plan(query, None)  # measured, not planned
+    plan = executor.plan(query, None)
+    assert plan is not None and executor.has_plan(query, None)
+    assert cost == executor.measured(plan, {"n": 100}).cost == 13_206
+    assert executor.text_cost("{ articles(", None, {}) is None
+    assert executor.text_cost("query A { __typename }", "B", {}) is None
+
+
 def test_enum_type_of_prefer_is_an_enum() -> None:
     # The generator writes `prefer` values as bare enum names; keep that true.
     field = SCHEMA._schema.get_type("Article").fields["url"]  # type: ignore[union-attr]
