@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import select
 
-from starlette.types import Scope
+from starlette.types import Receive, Scope
 
 # The scope's extension that holds the request's connection: {"transport": an asyncio transport}.
 CONNECTION = "newsgraph.connection"
@@ -42,3 +42,11 @@ def client_gone(scope: Scope) -> bool:
     poll = select.poll()
     poll.register(socket.fileno(), _PEER_CLOSED)
     return bool(poll.poll(0))
+
+
+async def until_disconnect(receive: Receive) -> None:
+    """Wait until the server, too, has seen the client go (it soon reads the end of the
+    connection): an app that returns unanswered before that is an error to uvicorn, which
+    logs it and sends a 500 into the closed connection."""
+    while (await receive())["type"] != "http.disconnect":
+        pass  # a GET's (empty) body, which nobody reads

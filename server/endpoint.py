@@ -44,7 +44,7 @@ from newsgraph.schema.execution import Declined
 from newsgraph.schema.executor import Executor, Measured
 from newsgraph.server.admission import SHED
 from newsgraph.server.body_first import read_body
-from newsgraph.server.client_gone import ClientGone, client_gone
+from newsgraph.server.client_gone import ClientGone, client_gone, until_disconnect
 from newsgraph.server.compression import CODERS, encode
 from newsgraph.server.config import Config
 from newsgraph.server.errors import (
@@ -142,7 +142,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         except DeadlineExceeded:
             raise  # the request's budget (server/budget.py) answers it
         except ClientGone:
-            return  # nobody to answer (uvicorn knows the connection is closed)
+            return await until_disconnect(receive)  # nobody to answer
         except Exception as error:  # never a bare 500 page: a coded, masked GraphQL error
             errors = [internal_error("/graphql", error)]
             _note_error_code(scope, errors)

@@ -121,7 +121,7 @@ def test_heavy_queries_whose_clients_have_gone_are_not_run(tmp_path: Path) -> No
         encoding="utf-8",
     )
     kept, gone = 10, 20
-    with serving("--config", str(config)) as (base, _):
+    with serving("--config", str(config)) as (base, output):
         before = counted(base, FAST_LANE)
         port = int(base.rsplit(":", 1)[1])
         assert asyncio.run(kept_and_gone(port, kept, gone)) == [200] * kept
@@ -132,3 +132,5 @@ def test_heavy_queries_whose_clients_have_gone_are_not_run(tmp_path: Path) -> No
             lambda: counted(base, UNANSWERED) == kept + gone - ran,
             "the requests not run were not counted with status 499",
         )
+    # Nothing logged as an error (uvicorn's "returned without starting response", say).
+    assert [line for line in output if line.startswith("ERROR")] == []
