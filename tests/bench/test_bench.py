@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
-from bench import hostile, loopback, overload, report, synthetic
+from bench import burst, hostile, loopback, overload, report, synthetic
 from newsgraph.engine import normalise
+from newsgraph.server.config import Config
 from newsgraph.testing import client, make_app
 from tests.conftest import ROOT
 
@@ -150,6 +151,18 @@ async def test_the_hostile_heavy_query_nearly_fills_the_default_budget() -> None
     assert "errors" not in answer
     cost = answer["extensions"]["cost"]
     assert 0.8 * cost["budget"] <= cost["estimated"] <= cost["budget"]
+
+
+@pytest.mark.asyncio
+async def test_the_bursts_heavy_query_is_costly_enough_to_shed() -> None:
+    # The burst benchmark reports what the busy-loop rule sheds: its query must be one the
+    # default shed_min_cost calls costly, and within the budget.
+    query = {"query": burst.HEAVY.format(n=0), "extensions": {"cost": True}}
+    async with client(make_app()) as http:
+        answer = (await http.post("/graphql", json=query)).json()
+    assert "errors" not in answer
+    cost = answer["extensions"]["cost"]
+    assert cost["estimated"] == 17_306 >= Config(sources=()).shed_min_cost
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt: wrk)")
