@@ -10,8 +10,8 @@ with a time constant of `WINDOW`; the sum over the window is the loop's *busy sh
 idle, approaching 1 when the work never stops. While it is at or above `limit`, a request
 whose estimated cost (known before any resolver runs) is at least `min_cost` is shed, and
 a cheap one still runs: the more costly work is offered past what the loop can run, the
-larger the share of it that is shed. A single heavy query does not trip it: it would have
-to hold the loop for most of `WINDOW`.
+larger the share of it that is shed. A single heavy query does not trip it: unbroken work
+reaches a share of 0.9 only after 2.3 `WINDOW`s (0.58 s).
 """
 
 from __future__ import annotations
