@@ -4,33 +4,18 @@ than `shed_latency` (`newsgraph.server.loop_lateness`), is answered at once with
 `Retry-After`, so the requests that are accepted keep a short queue, and the cheap routes
 (`/healthz`, `/-/...`), which do not pass through here, never wait behind GraphQL work.
 
-A request keeps its place until the work it left running on a worker thread ends
-(server/execution_pool.py): a thread cannot be stopped, and a place given back while it still
-works would let the next request wait behind it, then time out, instead of being shed."""
+A request gives its place back when it ends, even if work it started goes on on a worker
+thread: that work is the execution pool's to count (server/execution_pool.py), and only a
+request that needs a thread is shed for it, not a cached answer or the fast lane."""
 
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import Future
-from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from newsgraph.server.execution_pool import left_running
 from newsgraph.server.loop_lateness import LoopLateness
-from newsgraph.server.refusals import OVERLOADED, refusal, send_made
-
-RETRY_AFTER_SECONDS = 1
-# Made once: under overload the shed answer is the one sent most, and making it (a dict,
-# orjson, Starlette's headers) cost as much as an answer from the response cache. The body is
-# in (BodyFirst, or the entrance's read), so the connection stays open and a client's retry
-# costs the server no new connection.
-SHED = refusal(
-    503,
-    OVERLOADED,
-    f"the server is busy; retry after {RETRY_AFTER_SECONDS} s",
-    {"retry-after": str(RETRY_AFTER_SECONDS)},
-)
+from newsgraph.server.refusals import OVERLOADED, SHED, send_made
 
 
 class Admission:
@@ -46,7 +31,6 @@ class Admission:
         self._slots = asyncio.Semaphore(max(max_running, 1))
         self.waiting = 0
         self.shed = 0
-        self._held: set[asyncio.Task[None]] = set()  # places kept for work left running
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,23 +44,7 @@ class Admission:
             await self._slots.acquire()
         finally:
             self.waiting -= 1
-        with left_running() as left:
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                self._release(left)
-
-    def _release(self, left: list[Future[Any]]) -> None:
-        working = [work for work in left if not work.done()]
-        if not working:
-            self._slots.release()
-            return
-        held = asyncio.ensure_future(self._release_after(working))
-        self._held.add(held)
-        held.add_done_callback(self._held.discard)
-
-    async def _release_after(self, working: list[Future[Any]]) -> None:
         try:
-            await asyncio.wait([asyncio.wrap_future(work) for work in working])
+            await self.app(scope, receive, send)
         finally:
             self._slots.release()

@@ -42,7 +42,6 @@ from newsgraph.schema.deadline import DeadlineExceeded
 from newsgraph.schema.errors import INTERNAL_SERVER_ERROR
 from newsgraph.schema.execution import Declined
 from newsgraph.schema.executor import Executor, Measured
-from newsgraph.server.admission import SHED
 from newsgraph.server.body_first import read_body
 from newsgraph.server.client_gone import ClientGone, client_gone, until_disconnect
 from newsgraph.server.compression import CODERS, encode
@@ -58,7 +57,7 @@ from newsgraph.server.errors import (
     formatted_errors,
     internal_error,
 )
-from newsgraph.server.execution_pool import pool_for
+from newsgraph.server.execution_pool import PoolBusy, pool_for
 from newsgraph.server.graphiql import asks_for_page, graphiql_page
 from newsgraph.server.http_caching import CachePolicy, not_modified
 from newsgraph.server.http_negotiation import (
@@ -79,7 +78,7 @@ from newsgraph.server.persisted_queries import (
     load_manifest,
 )
 from newsgraph.server.preview import grants_preview
-from newsgraph.server.refusals import OVERLOADED
+from newsgraph.server.refusals import OVERLOADED, SHED, send_made
 from newsgraph.server.replies import RawHeaders, Reply
 from newsgraph.server.response_cache import RESPONSE_CACHE_BYTES, Answer, ResponseCache
 from newsgraph.server.runtime import Runtime
@@ -139,6 +138,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         except RequestError as refused:
             _note_code(scope, refused.code)
             reply = _refusal(refused, response_media_type(headers.get(b"accept")))
+        except PoolBusy:
+            # Every worker thread still has work (left running by requests that ended):
+            # shed as admission sheds, rather than wait behind work nobody waits for.
+            return await send_made(scope, send, OVERLOADED, SHED)
         except DeadlineExceeded:
             raise  # the request's budget (server/budget.py) answers it
         except ClientGone:
@@ -199,8 +202,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if body is not None:
             self.answered["direct"] += 1
         else:
-            self.answered["strawberry"] += 1
             result = await self._execute(document.query, params, method, context)
+            self.answered["strawberry"] += 1  # not one shed or refused before it ran
             errors = result.errors or []
             shown = formatted_errors(errors)
             _note_error_code(scope, shown)

@@ -4,10 +4,12 @@ loop: `/healthz` and other requests are served meanwhile.
 Each call carries a copy of the request's context variables, so its deadline goes along
 (schema/deadline.py); the request budget sets that deadline's cancelled flag when it stops
 waiting, since a thread cannot be stopped from outside. The threads are as many as the
-requests admission control lets run at once (server/admission.py), and admission keeps a
-request's place until the work it left running on a thread has ended (`left_running`), so
-new work never waits in the pool behind work that nobody waits for: past the places, it is
-shed at once.
+requests admission control lets run at once (server/admission.py), and the pool counts the
+threads that have work, whether its request still waits for it or has ended (work left
+running: a plugin's resolver that blocks past its request's budget). Work never queues in
+the pool: while every thread is busy, a new call is refused at once with `PoolBusy`, which
+the endpoint sheds as admission does, rather than wait behind work nobody waits for until
+its own budget runs out.
 """
 
 from __future__ import annotations
@@ -15,9 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import strawberry
@@ -27,22 +28,9 @@ from newsgraph.schema.synchronous import async_parts
 T = TypeVar("T")
 log = logging.getLogger("newsgraph")
 
-# The work on a thread that the current request stopped waiting for, still running then.
-_left_running: contextvars.ContextVar[list[Future[Any]] | None] = contextvars.ContextVar(
-    "newsgraph_left_running", default=None
-)
 
-
-@contextmanager
-def left_running() -> Iterator[list[Future[Any]]]:
-    """Note, for the block's request, each call of `ExecutionPool.run` whose thread was still
-    working when the request stopped waiting for it (its client went, its budget ran out)."""
-    left: list[Future[Any]] = []
-    token = _left_running.set(left)
-    try:
-        yield left
-    finally:
-        _left_running.reset(token)
+class PoolBusy(Exception):
+    """Every worker thread is busy: the call was not made."""
 
 
 class ExecutionPool:
@@ -51,20 +39,24 @@ class ExecutionPool:
     def __init__(self, threads: int) -> None:
         # Threads start on first use: an app whose every answer comes from the fast lane
         # or the cache never has one.
-        self._threads = ThreadPoolExecutor(max(threads, 1), thread_name_prefix="newsgraph-graphql")
+        self._size = max(threads, 1)
+        self._threads = ThreadPoolExecutor(self._size, thread_name_prefix="newsgraph-graphql")
+        # Work submitted and not done. A set's add and discard are atomic, so a worker
+        # thread takes its work out as it finishes, before its request hears of it.
+        self._busy: set[Future[Any]] = set()
 
     async def run(self, work: Callable[[], T]) -> T:
-        """`work()`'s result, computed on a worker thread in a copy of the current context."""
+        """`work()`'s result, computed on a worker thread in a copy of the current context;
+        `PoolBusy` at once, without calling `work`, while every thread is busy."""
+        if len(self._busy) >= self._size:
+            raise PoolBusy
         context = contextvars.copy_context()
         work_done = self._threads.submit(context.run, work)
-        try:
-            return await asyncio.wrap_future(work_done)
-        except asyncio.CancelledError:
-            # Work not yet started is cancelled with the wait; started work goes on.
-            left = _left_running.get()
-            if left is not None and not work_done.done():
-                left.append(work_done)
-            raise
+        self._busy.add(work_done)
+        # Added before the wait's own callback, so it runs first: once the request has its
+        # answer, the thread is no longer counted. A cancelled wait cancels work not started.
+        work_done.add_done_callback(self._busy.discard)
+        return await asyncio.wrap_future(work_done)
 
     def close(self) -> None:
         """Start no more work; threads end once what they run has stopped."""

@@ -57,3 +57,16 @@ async def send_made(scope: Scope, send: Send, code: str, response: Response) -> 
         }
     )
     await send({"type": "http.response.body", "body": response.body})
+
+
+RETRY_AFTER_SECONDS = 1
+# Made once: under overload the shed answer is the one sent most, and making it (a dict,
+# orjson, Starlette's headers) cost as much as an answer from the response cache. The body is
+# in (BodyFirst, or the entrance's read), so the connection stays open and a client's retry
+# costs the server no new connection.
+SHED = refusal(
+    503,
+    OVERLOADED,
+    f"the server is busy; retry after {RETRY_AFTER_SECONDS} s",
+    {"retry-after": str(RETRY_AFTER_SECONDS)},
+)

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import strawberry
+from prometheus_client.parser import text_string_to_metric_families
 from starlette.types import Message
 
 from newsgraph.plugin_api import Article, ArticleField, SchemaAddition, hookimpl
@@ -162,33 +163,56 @@ async def test_work_on_a_thread_past_its_budget_is_a_timeout_and_is_called_off()
     assert await gate.noted()
 
 
+FAST_LANE = "{ articles(first: 2) { edges { node { title } } } }"
+
+
 @pytest.mark.asyncio
-async def test_a_place_is_kept_until_the_work_left_on_a_thread_ends() -> None:
+async def test_work_left_on_every_thread_sheds_only_what_needs_a_thread() -> None:
     gate = Gate()
-    field = ArticleField("gate", "Int", gate)
+    fields = [ArticleField("gate", "Int", gate), ArticleField("thread", "String", running_thread)]
     app = make_app(
-        ("gate", Extend(SchemaAddition(article_fields=[field]))),
+        ("gate", Extend(SchemaAddition(article_fields=fields))),
         sources=[SEED_SOURCE],
-        max_running=1,
+        max_running=2,  # two places, two threads
         max_queued=0,
         request_timeout=0.5,
     )
-    gated = {"query": GATED}
+    gated, cached = {"query": GATED}, {"query": THREAD}
     async with client(app) as http:
-        timed_out = await http.post("/graphql", json=gated)
-        # Its thread still waits at the gate: the one place is still taken, so the next
-        # request is shed at once rather than queued in the pool until its own TIMEOUT.
+        first_cached = await http.post("/graphql", json=cached)
+        # Each leaves its thread waiting at the gate and gives its place back.
+        timed_out = [await http.post("/graphql", json=gated) for _ in range(2)]
+        before = await answered_by(http)
         shed = await http.post("/graphql", json=gated)
+        fast = await http.post("/graphql", json={"query": FAST_LANE})
+        from_cache = await http.post("/graphql", json=cached)
+        during = await answered_by(http)
         gate.release.set()
         assert await gate.noted()
         answered = await http.post("/graphql", json=gated)
         async with asyncio.timeout(10):  # a bound on the wait, not a measure
-            while answered.status_code == 503:  # until the loop has seen the thread end
+            while answered.status_code == 503:  # until both threads have finished
                 await asyncio.sleep(0.01)
                 answered = await http.post("/graphql", json=gated)
-    assert code(timed_out) == "TIMEOUT"
+    assert [code(response) for response in timed_out] == ["TIMEOUT", "TIMEOUT"]
+    # Not queued behind the held threads until its own TIMEOUT: refused at once.
     assert (shed.status_code, code(shed)) == (503, "OVERLOADED")
+    assert shed.headers["retry-after"] == "1"
+    assert fast.status_code == 200 and len(fast.json()["data"]["articles"]["edges"]) == 2
+    assert (from_cache.status_code, from_cache.json()) == (200, first_cached.json())
+    assert during["direct"] == before["direct"] + 1
+    assert during["cache"] == before["cache"] + 1
+    assert during["strawberry"] == before["strawberry"]  # the shed one never ran
     assert answered.json() == {"data": {"articles": {"edges": [{"node": {"gate": 1}}]}}}
+
+
+async def answered_by(http: httpx.AsyncClient) -> dict[str, float]:
+    """The endpoint's count of GraphQL requests by what answered them, from `/-/metrics`."""
+    scraped = (await http.get("/-/metrics")).text
+    family = next(
+        f for f in text_string_to_metric_families(scraped) if f.name == "newsgraph_graphql_requests"
+    )
+    return {sample.labels["answered_by"]: sample.value for sample in family.samples}
 
 
 def code(response: httpx.Response) -> str:
