@@ -12,7 +12,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp
 from strawberry.schema.base import BaseSchema
@@ -28,19 +28,18 @@ from newsgraph.server.config import Config, load_config
 from newsgraph.server.cors import cors_middleware, cors_options
 from newsgraph.server.endpoint import GraphQLEndpoint
 from newsgraph.server.entrance import GraphQLEntrance, NewsgraphApp
-from newsgraph.server.errors import METHOD_NOT_ALLOWED
 from newsgraph.server.graphiql import graphiql_files
 from newsgraph.server.introspection import health_view
 from newsgraph.server.limits import RequestLimits, RequestSizes
 from newsgraph.server.loop_lateness import SHED_INTERVAL, LoopLateness
-from newsgraph.server.metrics import ERROR_CODE, Metrics, RequestMetrics
+from newsgraph.server.metrics import Metrics, RequestMetrics
 from newsgraph.server.persisted_queries import AutomaticPersistedQueries
 from newsgraph.server.plugin_manager import PluginError, Plugins
 from newsgraph.server.readiness import not_ready
-from newsgraph.server.refusals import refusal
 from newsgraph.server.runtime import Runtime
 from newsgraph.server.site_routes import routes as static_routes
 from newsgraph.server.sse import SSEEndpoint
+from newsgraph.server.starlette_refusals import HANDLERS
 from newsgraph.server.subscribers import Subscribers
 from newsgraph.server.websocket import WebSocketEndpoint
 
@@ -64,17 +63,6 @@ def _bounded(endpoint: GraphQLEndpoint, config: Config) -> Admission:
     budget = RequestBudget(endpoint, Budget(config.request_timeout, config.max_response_bytes))
     lateness = LoopLateness(config.shed_latency, SHED_INTERVAL)
     return Admission(budget, config.max_running, config.max_queued, lateness)
-
-
-async def _method_not_allowed(request: Request, refused: Exception) -> Response:
-    """Starlette's 405 (a route asked with a method it does not take: `PUT /graphql`) as a
-    coded JSON error, as every other refusal is, keeping its `Allow`."""
-    # Starlette keeps a route's methods in a set: sorted, the header is the same every time.
-    headers = getattr(refused, "headers", None) or {}
-    allowed = ", ".join(sorted(headers.get("Allow", "").split(", ")))
-    message = f"{request.method} is not allowed on {request.url.path}: use {allowed}"
-    request.scope.setdefault("state", {})[ERROR_CODE] = METHOD_NOT_ALLOWED
-    return refusal(405, METHOD_NOT_ALLOWED, message, {**headers, "Allow": allowed})
 
 
 def _routes(runtime: Runtime, graphql: ASGIApp, schema: BaseSchema) -> list[BaseRoute]:
@@ -197,11 +185,11 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
             *plugin_middleware,
         ],
         lifespan=lifespan,
-        exception_handlers={405: _method_not_allowed},
+        exception_handlers=HANDLERS,
     )
     if not plugin_middleware:  # a plugin's middleware sees every request: none skip it
         app.entrance = GraphQLEntrance(bounded, metrics, sizes, cors_options(config))
     app.state.runtime = runtime
     # With server.admin_port, `newsgraph serve` serves this second app on that port.
-    app.state.admin = Starlette(routes=admin) if separate else None
+    app.state.admin = Starlette(routes=admin, exception_handlers=HANDLERS) if separate else None
     return app

@@ -31,7 +31,7 @@ from newsgraph.server.config import Config
 from newsgraph.server.errors import BAD_REQUEST, METHOD_NOT_ALLOWED
 from newsgraph.server.heartbeat import Heartbeats
 from newsgraph.server.listening import listening
-from newsgraph.server.refusals import HEADERS_TOO_LARGE, refusal_body
+from newsgraph.server.refusals import HEADERS_TOO_LARGE, NOT_FOUND, refusal_body
 
 # Probes answered at once; a connection beyond them is closed unanswered, so a flood of
 # connections to this port cannot start threads without end.
@@ -43,7 +43,6 @@ PROBE_TIMEOUT = 2.0
 # it: uvicorn ends its process by re-raising the SIGTERM it caught, once it has shut down.
 ORPHAN_CHECK = 0.1
 ALLOWED = "GET, HEAD"
-NOT_FOUND = "NOT_FOUND"
 # The code of each refusal the standard handler makes itself (any other is a BAD_REQUEST).
 _PROBLEMS: dict[int, str] = {
     HTTPStatus.METHOD_NOT_ALLOWED: METHOD_NOT_ALLOWED,
