@@ -15,7 +15,7 @@ from newsgraph.server.refusals import NOT_FOUND, refusal
 
 async def not_found(request: Request, refused: Exception) -> Response:
     """Starlette's 404 (no route has the path) as a coded JSON error."""
-    message = f"{request.url.path} is not here: GraphQL is at /graphql"
+    message = f"nothing is served at {request.url.path}"
     return _coded(request, 404, NOT_FOUND, message)
 
 

@@ -97,6 +97,13 @@ def test_bytes_that_are_not_http_get_a_json_400(server: str) -> None:
     assert b'"code":"BAD_REQUEST"' in body and b"not valid HTTP/1.1" in body
 
 
+def test_an_unknown_path_gets_a_json_404(server: str) -> None:
+    missing = httpx.get(f"{server}/no/such/page", timeout=5)
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/json"
+    assert missing.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
 def test_shutdown_finishes_within_its_deadline_despite_a_stalled_client(
     config_file: Path,
 ) -> None:

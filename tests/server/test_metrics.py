@@ -51,7 +51,7 @@ async def test_metrics_count_requests_cache_sources_and_the_snapshot(
         )
         == 1
     )
-    assert value(requests, route="unmatched", method="GET", status="404", code="") == 1
+    assert value(requests, route="unmatched", method="GET", status="404", code="NOT_FOUND") == 1
     assert value("newsgraph_http_request_duration_seconds_count", route="/graphql") == 3
     assert value("newsgraph_http_requests_in_flight") == 1  # the scrape itself
     assert value("newsgraph_response_cache_lookups_total", result="hit") == 1
