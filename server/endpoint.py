@@ -202,8 +202,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if body is not None:
             self.answered["direct"] += 1
         else:
+            self.answered["strawberry"] += 1
             result = await self._execute(document.query, params, method, context)
-            self.answered["strawberry"] += 1  # not one shed or refused before it ran
             errors = result.errors or []
             shown = formatted_errors(errors)
             _note_error_code(scope, shown)
