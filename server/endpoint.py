@@ -231,13 +231,13 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         # The fast lane reports no extensions: a request that asks for its cost goes on.
         if self.executor is None or COST_REQUEST_KEY in params.extensions:
             return None
-        measured = self._measured(self.executor, query, params)
-        if not isinstance(measured, Measured):
-            return measured
-        if measured.cost >= self.busy.min_cost and client_gone(scope):
-            raise ClientGone
-        started = perf_counter()
+        started = perf_counter()  # planning, measuring and running: one stretch of loop work
         try:
+            measured = self._measured(self.executor, query, params)
+            if not isinstance(measured, Measured):
+                return measured
+            if measured.cost >= self.busy.min_cost and client_gone(scope):
+                raise ClientGone
             return orjson.dumps({"data": self.executor.run(measured, context)})
         except Declined:
             return None
@@ -247,7 +247,6 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     def _measured(self, executor: Executor, query: str, params: Params) -> Measured | Reply | None:
         """The query planned and measured for the fast lane, the shed reply for costly work
         while the loop is busy, or None for Strawberry."""
-        started = perf_counter()
         try:
             if self.busy.busy() and not executor.has_plan(query, params.operation_name):
                 # Planning a new text costs ten times what measuring it does (validation):
@@ -262,8 +261,6 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             return _SHED if self.busy.sheds(measured.cost) else measured
         except Declined:
             return None
-        finally:
-            self.busy.worked(started)
 
     async def _execute(
         self, query: str, params: Params, method: str, context: Context

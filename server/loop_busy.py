@@ -45,7 +45,11 @@ class LoopBusy:
     def busy(self) -> bool:
         """Whether the loop has been busy at least `limit` of the recent past (never with a
         limit of 0)."""
-        return bool(self.limit) and self.share() >= self.limit
+        # The sum only decays between stretches of work: below the limit undecayed, it is
+        # below it now, and the exponential is not needed (most requests, most of the time).
+        if not self.limit or self._busy < self.limit * WINDOW:
+            return False
+        return self.share() >= self.limit
 
     def sheds(self, cost: int) -> bool:
         """Whether a request of this estimated cost is shed: it is costly and the loop busy."""
