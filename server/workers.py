@@ -181,11 +181,14 @@ class _Generation:
 
     async def finish(self) -> None:
         """Ask every worker to finish and wait, at most `STOP_TIMEOUT`, for them to exit; the
-        wait runs on a thread, so the parent's heartbeat and its admin app go on meanwhile."""
-        for pid in self.pids:
-            _signal(pid, signal.SIGTERM)
-        await asyncio.to_thread(_wait_all, frozenset(self.pids), time.monotonic() + STOP_TIMEOUT)
+        wait runs on a thread, so the parent's heartbeat and its admin app go on meanwhile.
+        As for an old generation, a stopping worker is no longer checked by the health port:
+        one that has finished would be a stalled loop to it while another still drains."""
+        pids = frozenset(self.pids)
         self.slots.clear()
+        for pid in pids:
+            _signal(pid, signal.SIGTERM)
+        await asyncio.to_thread(_wait_all, pids, time.monotonic() + STOP_TIMEOUT)
 
 
 class _Worker(BatchAccepting):

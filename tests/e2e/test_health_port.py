@@ -12,7 +12,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -194,6 +194,38 @@ def test_readiness_fails_as_soon_as_shutdown_begins(workers: str, tmp_path: Path
             ready = httpx.get(f"{probe}/readyz", timeout=DEADLINE).json()
             assert ready == {"status": "not ready", "reasons": ["the server is shutting down"]}
             assert status(f"{probe}/healthz") == 200  # alive all the same
+            (tmp_path / "release").touch()
+        assert process.wait(timeout=30) in (0, -signal.SIGTERM)
+
+
+def running_children(pid: int) -> list[str]:
+    """The child processes of `pid` that have not exited (an exited one may wait, a zombie,
+    to be reaped)."""
+    running = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        with suppress(FileNotFoundError):  # reaped meanwhile
+            state = Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()[0]
+            if state not in ("Z", "X"):
+                running.append(child)
+    return running
+
+
+def test_a_worker_that_has_finished_draining_is_not_a_stalled_loop(tmp_path: Path) -> None:
+    """SIGTERM with two workers, one of them still answering a request: the other one ends at
+    once and beats no more, yet the server is alive while the first drains."""
+    marker = install_plugin(tmp_path, seconds=0, source=WAITING_PLUGIN)
+    settings = "shutdown_timeout: 60, health_stall_timeout: 0.5"
+    with server(tmp_path, settings, "--workers", "2") as (base, probe, process):
+        with holding(base, marker) as answer:
+            serving = len(running_children(process.pid))  # the health process, two workers
+            process.terminate()
+            eventually(
+                lambda: len(running_children(process.pid)) < serving, "no worker ever finished"
+            )
+            # Probed for four times the stall timeout after the idle worker has gone.
+            probes = [status(f"{probe}/healthz") for _ in range(40) if not time.sleep(0.05)]
+            assert not answer.done(), answer.result().text
+            assert set(probes) == {200}
             (tmp_path / "release").touch()
         assert process.wait(timeout=30) in (0, -signal.SIGTERM)
 
