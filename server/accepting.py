@@ -27,6 +27,7 @@ import errno
 import logging
 import socket
 from collections.abc import Callable
+from functools import partial
 from typing import cast
 
 import orjson
@@ -48,6 +49,11 @@ _EXHAUSTED = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 
 # How long a refused connection may take to send its request before it is closed unanswered.
 REFUSAL_WAIT = 5.0
+# Refused connections kept waiting for their request at once. Each holds a file descriptor,
+# and without a bound clients that connect past the limit and send nothing ran the process out
+# of them (1,100 such connections under a limit of 100 and 1,024 descriptors: nobody was
+# answered, not even with the 503); the one that has waited longest is closed to make room.
+MAX_REFUSING = 64
 
 
 def _too_many_connections() -> bytes:
@@ -73,19 +79,32 @@ TOO_MANY_CONNECTIONS = _too_many_connections()
 
 class _Refused(asyncio.Protocol):
     """A connection past the limit. It is answered once its request starts to arrive: closing
-    a socket with unread data would reset it, and the client might lose the answer."""
+    a socket with unread data would reset it, and the client might lose the answer. `waiting`
+    is its server's refused connections, oldest first."""
+
+    def __init__(self, waiting: dict[_Refused, None], wait: float) -> None:
+        self._waiting = waiting
+        self._wait = wait
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
-        self._timer = asyncio.get_running_loop().call_later(REFUSAL_WAIT, transport.close)
+        self._timer = asyncio.get_running_loop().call_later(self._wait, self.close)
+        self._waiting[self] = None
+        if len(self._waiting) > MAX_REFUSING:
+            next(iter(self._waiting)).close()
 
     def data_received(self, data: bytes) -> None:
         if not self._transport.is_closing():
             self._transport.write(TOO_MANY_CONNECTIONS)
-            self._transport.close()
+            self.close()
+
+    def close(self) -> None:
+        self._waiting.pop(self, None)  # at once: the transport reports its end a turn later
+        self._transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._timer.cancel()
+        self._waiting.pop(self, None)
 
 
 class BatchAcceptingServer:
@@ -99,6 +118,7 @@ class BatchAcceptingServer:
         protocol_factory: Callable[[], asyncio.Protocol],
         open_connections: Callable[[], int],
         max_connections: int | None,
+        refusal_wait: float = REFUSAL_WAIT,
     ) -> None:
         self._loop = loop
         self._listener = listener
@@ -106,6 +126,7 @@ class BatchAcceptingServer:
         self._open_connections = open_connections
         self._max_connections = max_connections
         self._opening: set[asyncio.Task[object]] = set()
+        self._refused = partial(_Refused, {}, refusal_wait)
         self._serving = False
         listener.setblocking(False)
         self._resume()
@@ -148,7 +169,7 @@ class BatchAcceptingServer:
             limit = self._max_connections
             protocol = self._protocol_factory
             if limit is not None and self._open_connections() >= limit:
-                protocol = _Refused
+                protocol = self._refused
             opening = self._loop.create_task(
                 self._loop.connect_accepted_socket(protocol, connection)
             )

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import uvloop
 
-from newsgraph.server.accepting import BatchAcceptingServer
+from newsgraph.server.accepting import MAX_REFUSING, BatchAcceptingServer
 
 LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
     "asyncio": asyncio.new_event_loop,
@@ -134,3 +134,51 @@ def test_under_the_limit_connections_reach_the_servers_protocol(
     for client in clients:
         client.close()
     assert len(served) == 3
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_silent_connections_past_the_limit_are_bounded_and_a_request_is_still_refused(
+    loop: str, listener: socket.socket
+) -> None:
+    """Connections past the limit that send nothing each hold a file descriptor: at most
+    MAX_REFUSING are kept (the oldest goes), so they cannot run the server out of them, and a
+    client that does send its request still gets the JSON 503."""
+    extra = 8
+
+    async def serve() -> tuple[list[bytes], int, bytes]:
+        running = asyncio.get_running_loop()
+        # A refused connection would otherwise wait a minute for its request.
+        server = BatchAcceptingServer(running, listener, asyncio.Protocol, lambda: 2, 2, 60.0)
+        silent = [
+            await asyncio.open_connection(*listener.getsockname())
+            for _ in range(MAX_REFUSING + extra)
+        ]
+        reads = {running.create_task(reader.read()) for reader, _ in silent}
+        closed: list[bytes] = []
+        async with asyncio.timeout(10):
+            while len(closed) < extra:
+                done, _ = await asyncio.wait(reads, return_when=asyncio.FIRST_COMPLETED)
+                closed += [read.result() for read in done]
+                reads -= done
+        still_open = sum(not read.done() for read in reads)
+        reader, writer = await asyncio.open_connection(*listener.getsockname())
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: newsgraph\r\n\r\n")
+        async with asyncio.timeout(10):
+            reply = await reader.read()
+        for read in reads:
+            read.cancel()
+        for _, silent_writer in silent:
+            silent_writer.close()
+        writer.close()
+        server.close()
+        await server.wait_closed()
+        return closed, still_open, reply
+
+    with asyncio.Runner(loop_factory=LOOPS[loop]) as runner:
+        closed, still_open, reply = runner.run(serve())
+    assert closed == [b""] * extra  # closed unanswered: they never asked anything
+    assert still_open == MAX_REFUSING
+    assert reply.startswith(b"HTTP/1.1 503 ")
+    assert json.loads(reply.partition(b"\r\n\r\n")[2])["errors"][0]["extensions"]["code"] == (
+        "OVERLOADED"
+    )
