@@ -77,6 +77,10 @@ async def _supervise(
 
     def stop() -> None:
         runtime.stopping = True  # /readyz fails while the workers drain
+        # The workers close their copies as they stop accepting; while this one stayed open
+        # the port kept listening, and new connections waited in its queue, never accepted,
+        # until the parent exited, instead of being refused at once (to be retried elsewhere).
+        listener.close()
         stopping.set()
 
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -230,6 +230,30 @@ def test_a_worker_that_has_finished_draining_is_not_a_stalled_loop(tmp_path: Pat
         assert process.wait(timeout=30) in (0, -signal.SIGTERM)
 
 
+def refused(url: str) -> bool:
+    try:
+        httpx.get(url, timeout=5)
+    except httpx.ConnectError:
+        return True
+    except httpx.TransportError:  # connected (the port still listened), then unanswered
+        return False
+    return False
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_new_connections_are_refused_while_requests_drain(workers: str, tmp_path: Path) -> None:
+    """Once the server stops accepting, a new connection is refused (a proxy retries it on
+    another instance at once) rather than left waiting in the port's queue."""
+    marker = install_plugin(tmp_path, seconds=0, source=WAITING_PLUGIN)
+    with server(tmp_path, "shutdown_timeout: 60", "--workers", workers) as (base, _, process):
+        with holding(base, marker) as answer:
+            process.terminate()
+            eventually(lambda: refused(f"{base}/healthz"), "the main port still listened", 20)
+            assert not answer.done()  # still draining
+            (tmp_path / "release").touch()
+        assert process.wait(timeout=30) in (0, -signal.SIGTERM)
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_health_port_in_use_is_a_clear_start_up_error(workers: str, tmp_path: Path) -> None:
     config = tmp_path / "newsgraph.yaml"
