@@ -9,7 +9,7 @@ from graphql import parse
 
 from newsgraph.schema.build import build_schema
 from newsgraph.schema.context import Context
-from newsgraph.schema.cost import ASSUMED_LIST_SIZE, Measure, measure, operation_of
+from newsgraph.schema.cost import ASSUMED_LIST_SIZE, WEIGHTS, Measure, measure, operation_of
 from newsgraph.schema.limits import Limits
 from newsgraph.server.app import create_app
 from newsgraph.server.config import Config, folder_sources
@@ -57,6 +57,14 @@ def test_similar_multiplies_by_its_own_first_and_defaults_to_five() -> None:
     default = measured(f'{{ article(id: "x") {{ id similar {inner} }} }}').cost
     many = measured(f'{{ article(id: "x") {{ id similar(first: 50) {inner} }} }}').cost
     assert (many - base - 10) == 10 * (default - base - 10)
+
+
+def test_each_search_snippet_counts_its_weight() -> None:
+    hits = '{ articles(filter: {search: "a*"}, first: 100) { edges { cursor %s } } }'
+    assert measured(hits % "snippet").cost - measured(hits % "").cost == 100 * WEIGHTS["snippet"]
+    # Twenty aliased pages of snippets held the event loop 200 ms at a cost of 2,120.
+    pages = " ".join(f"a{n}: {hits[2:-2] % 'snippet'}" for n in range(20))
+    assert measured(f"{{ {pages} }}").cost > Limits().max_cost
 
 
 def test_lists_without_a_size_count_as_the_assumed_size() -> None:
