@@ -17,7 +17,7 @@ COPY web/ web/
 RUN pip install ".[redis]" && useradd --create-home --uid 10001 newsgraph
 
 USER newsgraph
-# The health port answers from a thread of its own, fast however busy the server is, and 503
+# The health port answers from a process of its own, fast however busy the server is, and 503
 # when the event loop has stalled (docs/hardening.md#the-health-port); /healthz on 8000 works
 # too, but waits behind GraphQL work under overload.
 ENV NEWSGRAPH_HEALTH_PORT=8001
