@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import socket
 import sys
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from newsgraph.schema.extend import SchemaConflict
 from newsgraph.server import logs
 from newsgraph.server.app import create_app, summary
 from newsgraph.server.config import Config, ConfigError, folder_sources, load_config
+from newsgraph.server.descriptors import fit_file_limit
 from newsgraph.server.health_port import health_port
 from newsgraph.server.heartbeat import Heartbeats, beating
 from newsgraph.server.introspection import plugins_view, sources_view, table
@@ -36,6 +38,7 @@ from newsgraph.server.settings_errors import problems
 from newsgraph.server.settings_reference import config_schema_text, settings_reference
 from newsgraph.server.starter import StarterError, new_plugin
 
+log = logging.getLogger("newsgraph")
 COUNTS = list(Counts().as_dict())
 # The option behind each setting the command line can override, named in its errors.
 _OPTIONS = {
@@ -87,6 +90,10 @@ def _overridden(config: Config, changes: dict[str, object]) -> Config:
 def _serve(args: argparse.Namespace) -> int:
     config = _config(args)
     tune_collector()  # workers forked later inherit it
+    if config.max_connections:
+        warning = fit_file_limit(config.max_connections)
+        if warning is not None:
+            log.warning("newsgraph: %s", warning)
     heartbeats = Heartbeats()
     # The health port's process is forked first, while this one is small and has no threads.
     with health_port(config, heartbeats):
