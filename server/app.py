@@ -21,7 +21,6 @@ from newsgraph.engine.ingest import Ingested
 from newsgraph.engine.sources import Severity
 from newsgraph.schema.scalars import format_date_time
 from newsgraph.server.admin import admin_routes
-from newsgraph.server.admission import Admission
 from newsgraph.server.body_first import BodyFirst
 from newsgraph.server.budget import Budget, RequestBudget
 from newsgraph.server.config import Config, load_config
@@ -31,7 +30,6 @@ from newsgraph.server.entrance import GraphQLEntrance, NewsgraphApp
 from newsgraph.server.graphiql import graphiql_files
 from newsgraph.server.introspection import health_view
 from newsgraph.server.limits import RequestLimits, RequestSizes
-from newsgraph.server.loop_lateness import SHED_INTERVAL, LoopLateness
 from newsgraph.server.metrics import Metrics, RequestMetrics
 from newsgraph.server.persisted_queries import AutomaticPersistedQueries
 from newsgraph.server.plugin_manager import PluginError, Plugins
@@ -58,11 +56,10 @@ def summary(ingested: Ingested) -> str:
     )
 
 
-def _bounded(endpoint: GraphQLEndpoint, config: Config) -> Admission:
-    """The endpoint inside its per-request budget and admission control."""
-    budget = RequestBudget(endpoint, Budget(config.request_timeout, config.max_response_bytes))
-    lateness = LoopLateness(config.shed_latency, SHED_INTERVAL)
-    return Admission(budget, config.max_running, config.max_queued, lateness)
+def _bounded(endpoint: GraphQLEndpoint, config: Config) -> RequestBudget:
+    """The endpoint inside its per-request budget (admission control is the endpoint's own:
+    only work takes a place)."""
+    return RequestBudget(endpoint, Budget(config.request_timeout, config.max_response_bytes))
 
 
 def _routes(runtime: Runtime, graphql: ASGIApp, schema: BaseSchema) -> list[BaseRoute]:

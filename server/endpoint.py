@@ -42,6 +42,7 @@ from newsgraph.schema.deadline import DeadlineExceeded
 from newsgraph.schema.errors import INTERNAL_SERVER_ERROR
 from newsgraph.schema.execution import Declined
 from newsgraph.schema.executor import Executor, Measured
+from newsgraph.server.admission import Admission, Shed
 from newsgraph.server.body_first import read_body
 from newsgraph.server.client_gone import ClientGone, client_gone, until_disconnect
 from newsgraph.server.compression import CODERS, encode
@@ -69,6 +70,7 @@ from newsgraph.server.http_negotiation import (
 from newsgraph.server.http_params import Params, parse_params, request_key
 from newsgraph.server.limits import check_query_text
 from newsgraph.server.loop_busy import LoopBusy
+from newsgraph.server.loop_lateness import SHED_INTERVAL, LoopLateness
 from newsgraph.server.metrics import ERROR_CODE
 from newsgraph.server.persisted_queries import (
     AutomaticPersistedQueries,
@@ -120,6 +122,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.caching = CachePolicy.of(config)
         self.answered = {"cache": 0, "direct": 0, "strawberry": 0}
         self.busy = LoopBusy(config.shed_busy_share, config.shed_min_cost)
+        lateness = LoopLateness(config.shed_latency, SHED_INTERVAL)
+        self.admission = Admission(config.max_running, config.max_queued, lateness)
         self._max_tokens = config.limits.max_tokens
         self._preview_header = config.preview_header.lower().encode()
 
@@ -138,9 +142,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         except RequestError as refused:
             _note_code(scope, refused.code)
             reply = _refusal(refused, response_media_type(headers.get(b"accept")))
-        except PoolBusy:
-            # Every worker thread still has work (left running by requests that ended):
-            # shed as admission sheds, rather than wait behind work nobody waits for.
+        except (Shed, PoolBusy):
+            # No place in admission, or every worker thread still has work (left running by
+            # requests that ended, which nobody waits for): refused at once, not queued.
             return await send_made(scope, send, OVERLOADED, SHED)
         except DeadlineExceeded:
             raise  # the request's budget (server/budget.py) answers it
@@ -179,8 +183,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if answer is not None:
             self.answered["cache"] += 1
         else:
-            context = self._context(snapshot, catalog, preview)
-            outcome = await self._run(scope, method, parse_params(key), context, media)
+            async with self.admission:  # work takes a place; a cached answer does not
+                context = self._context(snapshot, catalog, preview)
+                outcome = await self._run(scope, method, parse_params(key), context, media)
             if isinstance(outcome, Reply):
                 return outcome
             answer = Answer.of(outcome)

@@ -6,7 +6,8 @@ they do for a GraphQL request with plain functions and one `send` wrapper, in th
 metrics outermost (counted and timed under the route `/graphql`), Starlette's CORS middleware
 for a browser's cross-origin request when CORS is on (server/cors.py), the size and time limits
 of the request's head and body (server/limits.py), the body read before the request takes a
-place (server/body_first.py), then admission, the request budget and the endpoint themselves.
+place (server/body_first.py), then the request budget and the endpoint themselves (whose
+admission control gates work, not answers from the response cache).
 
 Everything else goes through Starlette as before: other paths (`/graphql` under a root path
 too), other methods (a CORS preflight's OPTIONS, or a 405), and every request when a plugin

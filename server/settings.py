@@ -403,7 +403,9 @@ class ServerSettings(BaseModel):
         "OVERLOADED with Retry-After and closed.",
     )
     max_running: Count = Field(
-        default=4, description="GraphQL requests executing at once; more wait in the queue."
+        default=4,
+        description="GraphQL requests executing at once (an answer from the response cache "
+        "takes no place); more wait in the queue.",
     )
     max_queued: Count = Field(
         default=32,
@@ -413,7 +415,8 @@ class ServerSettings(BaseModel):
     shed_latency: Seconds = Field(
         default=0.0,
         description="Seconds the event loop may run late; while it stays later than this for "
-        "100 ms, new GraphQL requests are shed at once with 503 and Retry-After. 0 (the "
+        "100 ms, new GraphQL work (what the response cache cannot answer) is shed at once "
+        "with 503 and Retry-After. 0 (the "
         "default) turns it off; 0.05 is the value tried (docs/hardening.md).",
     )
     shed_busy_share: float = Field(
