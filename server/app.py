@@ -133,9 +133,9 @@ def create_app(config: Config | None = None, plugins: Plugins | None = None) -> 
             for _, context in runtime.plugins.lifespans(app):
                 await stack.enter_async_context(context)
             ingested = await runtime.load()
-            failures = runtime.failures()  # already logged, with their tracebacks
+            logged = runtime.logged()  # each source's own, and failures with tracebacks
             for problem in ingested.problems:
-                if problem not in failures:
+                if problem not in logged:  # found across sources: duplicates, enrichment
                     level = logging.ERROR if problem.severity is Severity.ERROR else logging.WARNING
                     log.log(level, "%s", problem)
             log.info("newsgraph: %s", summary(ingested))

@@ -381,10 +381,12 @@ class Runtime:
             self.loaded = True
             await self.warm.write(self._content_hash.digests)
 
-    def failures(self) -> list[Problem]:
-        """The problems that say a source failed or is degraded; each was logged when it
-        happened."""
-        return [p for p in self.ingested.problems if p.message.startswith((FAILED, DEGRADED))]
+    def logged(self) -> set[Problem]:
+        """The problems logged as each load found them: a source failing or degraded (with its
+        traceback), and a source's own (the first few by name, then how many more)."""
+        own = {problem for part in self._normalised.values() for problem in part.problems}
+        failed = (p for p in self.ingested.problems if p.message.startswith((FAILED, DEGRADED)))
+        return own.union(failed)
 
 
 def _listed(origins: Sequence[str], shown: int = 3) -> str:

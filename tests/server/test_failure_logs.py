@@ -67,3 +67,19 @@ async def test_a_missing_folder_is_one_line_in_the_log(
     [record] = [r for r in failure_records(caplog, "gone") if r.levelno == logging.ERROR]
     assert "is not a folder" in record.getMessage()
     assert record.exc_info is None
+
+
+@pytest.mark.asyncio
+async def test_a_records_problem_is_logged_once_at_start_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "a.md").write_text(
+        "---\ntitle: A\nurl: https://example.com/a\ndate: 2024-01-02\ntopics: AI\n---\n",
+        encoding="utf-8",
+    )
+    app = make_app(sources=[SourceConfig("yaml_folder", "folder", {"path": str(tmp_path)})])
+    with caplog.at_level(logging.INFO, logger="newsgraph"):
+        async with client(app):
+            pass
+    mentions = [r for r in caplog.records if "topics: expected a list" in r.getMessage()]
+    assert len(mentions) == 1 and "source 'folder'" in mentions[0].getMessage()
