@@ -399,8 +399,9 @@ class ServerSettings(BaseModel):
     )
     max_connections: Count = Field(
         default=1000,
-        description="Open connections at once; a new connection past it is answered 503 "
-        "OVERLOADED with Retry-After and closed.",
+        description="Open connections at once in each worker process (with `workers: N`, up to "
+        "N times this in all); a new connection past it is answered 503 OVERLOADED with "
+        "Retry-After and closed. 0: no limit.",
     )
     max_running: Count = Field(
         default=4,
