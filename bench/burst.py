@@ -49,8 +49,9 @@ class Answered:
     at: float
 
 
-def heavy_request(n: int) -> bytes:
-    body = json.dumps({"query": HEAVY.format(n=n)}).encode()
+def graphql_post(query: str) -> bytes:
+    """The raw HTTP/1.1 request that POSTs `query` to `/graphql`."""
+    body = json.dumps({"query": query}).encode()
     head = (
         "POST /graphql HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
@@ -101,7 +102,9 @@ async def burst(port: int, clients: int, spread: float, timeout: float) -> list[
     start = time.monotonic()
     heavy = []
     for n in range(clients):
-        heavy.append(asyncio.create_task(ask(port, heavy_request(n), start, timeout)))
+        heavy.append(
+            asyncio.create_task(ask(port, graphql_post(HEAVY.format(n=n)), start, timeout))
+        )
         await asyncio.sleep(spread / clients)
     trivial = await ask(port, TRIVIAL, time.monotonic(), 60.0)
     answers = await asyncio.gather(*heavy)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.burst import graphql_post
 from tests.conftest import SEEDS
 from tests.e2e.conftest import eventually, serving
 
@@ -28,12 +29,7 @@ CHEAP = b"GET /graphql?query=%7B__typename%7D HTTP/1.1\r\nHost: newsgraph\r\n\r\
 
 
 def heavy_request(n: int) -> bytes:
-    body = json.dumps({"query": HEAVY.format(n=n)}).encode()
-    head = (
-        "POST /graphql HTTP/1.1\r\nHost: newsgraph\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
+    return graphql_post(HEAVY.format(n=n))
 
 
 async def answer(reader: asyncio.StreamReader) -> tuple[int, dict[bytes, bytes], bytes]:
