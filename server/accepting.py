@@ -26,14 +26,13 @@ import asyncio
 import errno
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import partial
 from typing import cast
 
-import orjson
 import uvicorn
 
-from newsgraph.server.refusals import OVERLOADED
+from newsgraph.server.refusals import OVERLOADED, refusal_body
 
 log = logging.getLogger("newsgraph.server")
 
@@ -57,15 +56,8 @@ MAX_REFUSING = 64
 
 
 def _too_many_connections() -> bytes:
-    body = orjson.dumps(
-        {
-            "errors": [
-                {
-                    "message": "the server has as many connections open as it may; retry later",
-                    "extensions": {"code": OVERLOADED},
-                }
-            ]
-        }
+    body = refusal_body(
+        OVERLOADED, "the server has as many connections open as it may; retry later"
     )
     head = (
         b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
@@ -116,18 +108,22 @@ class BatchAcceptingServer:
         loop: asyncio.AbstractEventLoop,
         listener: socket.socket,
         protocol_factory: Callable[[], asyncio.Protocol],
-        open_connections: Callable[[], int],
+        connections: Collection[object],
         max_connections: int | None,
         refusal_wait: float = REFUSAL_WAIT,
     ) -> None:
+        """`connections`: the server's open connections, each protocol once connected."""
         self._loop = loop
         self._listener = listener
         self._protocol_factory = protocol_factory
-        self._open_connections = open_connections
+        self._connections = connections
         self._max_connections = max_connections
-        self._opening: set[asyncio.Task[object]] = set()
+        # Each connection being opened, with its protocol: it joins `connections` only a turn
+        # or two after its accept, when the loop calls its `connection_made`.
+        self._opening: dict[asyncio.Task[object], asyncio.Protocol] = {}
         self._refused = partial(_Refused, {}, refusal_wait)
         self._serving = False
+        self._resuming: asyncio.TimerHandle | None = None  # after running out of descriptors
         listener.setblocking(False)
         self._resume()
 
@@ -136,17 +132,23 @@ class BatchAcceptingServer:
         if self._serving:
             self._loop.remove_reader(self._listener.fileno())
         self._serving = False
+        if self._resuming is not None:  # closed while paused: stay closed
+            self._resuming.cancel()
+            self._resuming = None
 
     async def wait_closed(self) -> None:
         if self._opening:
-            await asyncio.wait(self._opening)
+            await asyncio.wait(list(self._opening))
 
     def _resume(self) -> None:
+        self._resuming = None
         if not self._serving and self._listener.fileno() != -1:
             self._loop.add_reader(self._listener.fileno(), self._accept_waiting)
             self._serving = True
 
     def _accept_waiting(self) -> None:
+        limit = self._max_connections
+        open_now = 0 if limit is None else self._open_now()
         for _ in range(BATCH):
             try:
                 connection, _ = self._listener.accept()
@@ -163,24 +165,33 @@ class BatchAcceptingServer:
                     PAUSE_WHEN_EXHAUSTED,
                 )
                 self.close()
-                self._loop.call_later(PAUSE_WHEN_EXHAUSTED, self._resume)
+                self._resuming = self._loop.call_later(PAUSE_WHEN_EXHAUSTED, self._resume)
                 return
             connection.setblocking(False)
-            limit = self._max_connections
-            protocol = self._protocol_factory
-            if limit is not None and self._open_connections() >= limit:
-                protocol = self._refused
+            refused = limit is not None and open_now >= limit
+            protocol = self._refused() if refused else self._protocol_factory()
+            open_now += 1
             opening = self._loop.create_task(
-                self._loop.connect_accepted_socket(protocol, connection)
+                self._loop.connect_accepted_socket(_given(protocol), connection)
             )
-            self._opening.add(opening)
+            self._opening[opening] = protocol
             opening.add_done_callback(self._opened)
 
+    def _open_now(self) -> int:
+        """Open connections, counting those accepted that have not joined the count yet."""
+        connections = self._connections
+        joining = sum(protocol not in connections for protocol in self._opening.values())
+        return len(connections) + joining
+
     def _opened(self, opening: asyncio.Task[object]) -> None:
-        self._opening.discard(opening)
+        del self._opening[opening]
         if not opening.cancelled() and opening.exception() is not None:
             # The client left before its transport was set up: nothing to serve.
             log.debug("newsgraph: a connection closed as it opened: %s", opening.exception())
+
+
+def _given(protocol: asyncio.Protocol) -> Callable[[], asyncio.Protocol]:
+    return lambda: protocol
 
 
 class _ProtocolFactory:
@@ -212,7 +223,7 @@ class BatchAccepting(uvicorn.Server):
         connections = self.server_state.connections
         servers = [
             BatchAcceptingServer(
-                loop, listener, factory, connections.__len__, self.config.limit_concurrency
+                loop, listener, factory, connections, self.config.limit_concurrency
             )
             for listener in sockets
         ]
