@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import resource
 import socket
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 import uvloop
 
-from newsgraph.server.accepting import MAX_REFUSING, BatchAcceptingServer
+from newsgraph.server.accepting import MAX_REFUSING, PAUSE_WHEN_EXHAUSTED, BatchAcceptingServer
 
 LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
     "asyncio": asyncio.new_event_loop,
@@ -58,7 +61,7 @@ def test_the_connections_waiting_are_all_accepted_in_one_turn_of_the_loop(
                 opened.append(transport)
 
         count_turn()
-        server = BatchAcceptingServer(running, listener, Recorded, lambda: 0, None)
+        server = BatchAcceptingServer(running, listener, Recorded, (), None)
         async with asyncio.timeout(10):
             while len(turns) < WAITING:
                 await asyncio.sleep(0)
@@ -88,7 +91,7 @@ def test_a_connection_past_the_limit_gets_a_json_503_with_retry_after(
     async def serve() -> bytes:
         running = asyncio.get_running_loop()
         # Two open connections of a limit of two: the next one is refused.
-        server = BatchAcceptingServer(running, listener, Served, lambda: 2, 2)
+        server = BatchAcceptingServer(running, listener, Served, ("one", "two"), 2)
         reader, writer = await asyncio.open_connection(*listener.getsockname())
         writer.write(b"GET /healthz HTTP/1.1\r\nHost: newsgraph\r\n\r\n")
         async with asyncio.timeout(10):
@@ -113,14 +116,16 @@ def test_under_the_limit_connections_reach_the_servers_protocol(
 ) -> None:
     clients = connect(listener, 3)
     served: list[asyncio.BaseTransport] = []
+    connected: set[asyncio.Protocol] = set()  # the server's count, as uvicorn's
 
     class Served(asyncio.Protocol):
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             served.append(transport)
+            connected.add(self)
 
     async def serve() -> None:
         running = asyncio.get_running_loop()
-        server = BatchAcceptingServer(running, listener, Served, lambda: len(served), 3)
+        server = BatchAcceptingServer(running, listener, Served, connected, 3)
         async with asyncio.timeout(10):
             while len(served) < 3:
                 await asyncio.sleep(0)
@@ -148,7 +153,7 @@ def test_silent_connections_past_the_limit_are_bounded_and_a_request_is_still_re
     async def serve() -> tuple[list[bytes], int, bytes]:
         running = asyncio.get_running_loop()
         # A refused connection would otherwise wait a minute for its request.
-        server = BatchAcceptingServer(running, listener, asyncio.Protocol, lambda: 2, 2, 60.0)
+        server = BatchAcceptingServer(running, listener, asyncio.Protocol, ("one", "two"), 2, 60.0)
         silent = [
             await asyncio.open_connection(*listener.getsockname())
             for _ in range(MAX_REFUSING + extra)
@@ -182,3 +187,103 @@ def test_silent_connections_past_the_limit_are_bounded_and_a_request_is_still_re
     assert json.loads(reply.partition(b"\r\n\r\n")[2])["errors"][0]["extensions"]["code"] == (
         "OVERLOADED"
     )
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_connections_accepted_in_one_turn_count_towards_the_limit(
+    loop: str, listener: socket.socket
+) -> None:
+    """A batch's connections reach their protocol only on a later turn: counting the open
+    ones alone would let a whole batch past the limit."""
+    clients = connect(listener, 10)
+    for client in clients:
+        client.sendall(b"GET /healthz HTTP/1.1\r\nHost: newsgraph\r\n\r\n")
+    served: list[asyncio.BaseTransport] = []
+    connected: set[asyncio.Protocol] = set()  # the server's count, as uvicorn's
+
+    class Served(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            served.append(transport)
+            connected.add(self)  # and kept: its place is not given back in this test
+            transport.close()  # the client reads the end of it
+
+    def answers() -> list[bytes]:
+        read = []
+        for client in clients:
+            chunks = []
+            try:
+                while chunk := client.recv(65536):
+                    chunks.append(chunk)
+            except ConnectionResetError:
+                pass  # a served connection closed with the request unread
+            read.append(b"".join(chunks))
+        return read
+
+    async def serve() -> list[bytes]:
+        running = asyncio.get_running_loop()
+        server = BatchAcceptingServer(running, listener, Served, connected, 3)
+        async with asyncio.timeout(10):
+            read = await asyncio.to_thread(answers)
+        server.close()
+        await server.wait_closed()
+        return read
+
+    with asyncio.Runner(loop_factory=LOOPS[loop]) as runner:
+        read = runner.run(serve())
+    for client in clients:
+        client.close()
+    refused = [answer for answer in read if answer.startswith(b"HTTP/1.1 503 ")]
+    assert len(served) == 3 and len(refused) == 7
+
+
+@contextmanager
+def out_of_descriptors() -> Iterator[None]:
+    """The process may open no more files (as under a flood of connections), until the end."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    first_free = next(fd for fd in range(soft) if not _is_open(fd))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (first_free, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("closed_while_paused", [False, True])
+def test_out_of_descriptors_it_pauses_then_resumes_unless_closed_meanwhile(
+    closed_while_paused: bool, listener: socket.socket, caplog: pytest.LogCaptureFixture
+) -> None:
+    clients = connect(listener, 2)
+    served: list[asyncio.BaseTransport] = []
+
+    class Served(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            served.append(transport)
+
+    async def serve() -> None:
+        running = asyncio.get_running_loop()
+        with out_of_descriptors():
+            server = BatchAcceptingServer(running, listener, Served, (), None)
+            async with asyncio.timeout(10):
+                while "cannot accept connections" not in caplog.text:
+                    await asyncio.sleep(0)
+        if closed_while_paused:
+            server.close()
+        await asyncio.sleep(PAUSE_WHEN_EXHAUSTED * 1.5)  # past the pause
+        server.close()
+        await server.wait_closed()
+        for transport in served:
+            transport.close()
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(serve())
+    for client in clients:
+        client.close()
+    assert len(served) == (0 if closed_while_paused else 2)
