@@ -43,6 +43,7 @@ from newsgraph.server.heartbeat import Heartbeats, beating
 from newsgraph.server.listening import listening
 from newsgraph.server.readiness import not_ready
 from newsgraph.server.runtime import Runtime
+from newsgraph.server.stopping import Server
 
 log = logging.getLogger("newsgraph")
 CHECK_INTERVAL = 0.5  # seconds between the parent's looks at its catalog and its workers
@@ -195,8 +196,9 @@ class _Generation:
         await asyncio.to_thread(_wait_all, pids, time.monotonic() + STOP_TIMEOUT)
 
 
-class _Worker(BatchAccepting):
-    """A worker's uvicorn server, its loop beating in its slot of the parent's heartbeats."""
+class _Worker(Server):
+    """A worker's uvicorn server, its loop beating in its slot of the parent's heartbeats;
+    told to stop, it fails `/readyz` and completes its subscriptions as a single server does."""
 
     heartbeat: tuple[Heartbeats, int]
     parent: int
@@ -228,7 +230,7 @@ def _work(
             signal.signal(signum, signal.SIG_DFL)
         # The fork happened inside the parent's running loop; this process starts its own.
         asyncio.events._set_running_loop(None)
-        server = _Worker(uvicorn.Config(app, lifespan="off", **settings))
+        server = _Worker(uvicorn.Config(app, lifespan="off", **settings), app.state.runtime)
         server.heartbeat = heartbeat
         server.parent = os.getppid()
         server.run(sockets=[listener])
