@@ -9,10 +9,9 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
-
 from tests.conftest import SEEDS
 from tests.e2e.conftest import eventually, free_port, newsgraph_command
+from tests.server.test_health_port import answered
 
 MAX_CONNECTIONS = 1000  # the default
 
@@ -35,7 +34,7 @@ def serve_limited(soft: int, hard: int) -> tuple[int, str]:
         preexec_fn=limited_to(soft, hard),
     )
     try:
-        eventually(lambda: _healthy(f"http://127.0.0.1:{port}/healthz"), "never healthy")
+        eventually(lambda: answered(f"http://127.0.0.1:{port}/healthz"), "never healthy")
         limits = Path(f"/proc/{process.pid}/limits").read_text().splitlines()
         (line,) = [line for line in limits if line.startswith("Max open files")]
         running = int(line.split()[3])
@@ -43,13 +42,6 @@ def serve_limited(soft: int, hard: int) -> tuple[int, str]:
         process.terminate()
         output, _ = process.communicate(timeout=30)
     return running, output
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def test_the_soft_limit_is_raised_to_fit_the_connections() -> None:
