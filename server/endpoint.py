@@ -80,7 +80,7 @@ from newsgraph.server.persisted_queries import (
     load_manifest,
 )
 from newsgraph.server.preview import grants_preview
-from newsgraph.server.refusals import OVERLOADED, SHED, send_made
+from newsgraph.server.refusals import OVERLOADED, SHED
 from newsgraph.server.replies import RawHeaders, Reply
 from newsgraph.server.response_cache import RESPONSE_CACHE_BYTES, Answer, ResponseCache
 from newsgraph.server.runtime import Runtime
@@ -145,7 +145,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         except (Shed, PoolBusy):
             # No place in admission, or every worker thread still has work (left running by
             # requests that ended, which nobody waits for): refused at once, not queued.
-            return await send_made(scope, send, OVERLOADED, SHED)
+            _note_code(scope, OVERLOADED)
+            reply = _SHED
         except DeadlineExceeded:
             raise  # the request's budget (server/budget.py) answers it
         except ClientGone:

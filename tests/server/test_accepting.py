@@ -37,6 +37,20 @@ def connect(listener: socket.socket, count: int) -> list[socket.socket]:
     return [socket.create_connection(listener.getsockname(), timeout=10) for _ in range(count)]
 
 
+async def serve_until(
+    server: BatchAcceptingServer, opened: list[asyncio.BaseTransport], count: int
+) -> None:
+    """Let `server` accept until `count` connections have reached their protocol (each noted
+    in `opened`), then close it and them."""
+    async with asyncio.timeout(10):
+        while len(opened) < count:
+            await asyncio.sleep(0)
+    server.close()
+    await server.wait_closed()
+    for transport in opened:
+        transport.close()
+
+
 @pytest.mark.parametrize("loop", LOOPS)
 def test_the_connections_waiting_are_all_accepted_in_one_turn_of_the_loop(
     loop: str, listener: socket.socket
@@ -61,14 +75,9 @@ def test_the_connections_waiting_are_all_accepted_in_one_turn_of_the_loop(
                 opened.append(transport)
 
         count_turn()
-        server = BatchAcceptingServer(running, listener, Recorded, (), None)
-        async with asyncio.timeout(10):
-            while len(turns) < WAITING:
-                await asyncio.sleep(0)
-        server.close()
-        await server.wait_closed()
-        for transport in opened:
-            transport.close()
+        await serve_until(
+            BatchAcceptingServer(running, listener, Recorded, (), None), opened, WAITING
+        )
 
     with asyncio.Runner(loop_factory=LOOPS[loop]) as runner:
         runner.run(serve())
@@ -125,14 +134,7 @@ def test_under_the_limit_connections_reach_the_servers_protocol(
 
     async def serve() -> None:
         running = asyncio.get_running_loop()
-        server = BatchAcceptingServer(running, listener, Served, connected, 3)
-        async with asyncio.timeout(10):
-            while len(served) < 3:
-                await asyncio.sleep(0)
-        server.close()
-        await server.wait_closed()
-        for transport in served:
-            transport.close()
+        await serve_until(BatchAcceptingServer(running, listener, Served, connected, 3), served, 3)
 
     with asyncio.Runner(loop_factory=LOOPS[loop]) as runner:
         runner.run(serve())

@@ -107,8 +107,12 @@ async def test_with_every_place_taken_a_cached_answer_is_served_and_new_work_she
             assert await asyncio.to_thread(arrived.acquire, timeout=30)
         cached = await http.post("/graphql", json={"query": CACHED})
         shed = await http.post("/graphql", json={"query": UNCACHED})
+        shed_head = await http.head("/graphql", params={"query": UNCACHED})
         gate.release.set()
         held = await asyncio.gather(*holding)
     assert (cached.status_code, cached.json()) == (200, first.json())
     assert (shed.status_code, code(shed), shed.headers["retry-after"]) == (503, "OVERLOADED", "1")
     assert [response.status_code for response in held] == [200, 200]
+    # To HEAD, the same refusal's head without its body.
+    assert (shed_head.status_code, shed_head.content) == (503, b"")
+    assert shed_head.headers["content-length"] == shed.headers["content-length"]
